@@ -1,0 +1,2 @@
+namespace MtSnn.Tests;
+public class SmokeTests { [Xunit.Fact] public void Works() => Xunit.Assert.True(true); }
