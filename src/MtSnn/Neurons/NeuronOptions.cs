@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+
+namespace MtSnn.Neurons;
+
+/// <summary>
+/// Every option of the multi-threshold neuron (MT-SNN.md §2), immutable. Construct with an object initializer
+/// (or <c>with</c>), then call <see cref="Validate"/> (the neuron does); invalid values are rejected with a
+/// message naming the value and what is allowed.
+/// </summary>
+public sealed record NeuronOptions
+{
+    /// <summary>Charge rule: IF, LIF or PLIF. Default LIF.</summary>
+    public Dynamics Dynamics { get; init; } = Dynamics.LIF;
+    /// <summary>Firing rule: single, parallel or cascade. Default single.</summary>
+    public FiringMode Mode { get; init; } = FiringMode.Single;
+    /// <summary>Number of levels K (&gt;= 1; Single needs 1). Default 1.</summary>
+    public int Levels { get; init; } = 1;
+    /// <summary>Threshold preset; null means the mode's default (Pow2 for single and cascade, Uniform for parallel).</summary>
+    public ThresholdPreset? Preset { get; init; }
+    /// <summary>Explicit thresholds in units of V_th (theta_k = V_th * Thresholds[k]); strictly descending, positive, finite.</summary>
+    public ImmutableArray<double> Thresholds { get; init; } = [];
+    /// <summary>Explicit output weights lambda_k (in units of V_th); positive, finite.</summary>
+    public ImmutableArray<double> Weights { get; init; } = [];
+    /// <summary>Base threshold V_th (&gt; 0). Default 1.</summary>
+    public double VThreshold { get; init; } = 1.0;
+    /// <summary>Whether V_th is a trainable parameter (one scalar per layer; all thresholds scale with it).</summary>
+    public bool TrainableVThreshold { get; init; }
+    /// <summary>Membrane time constant tau (&gt; 1) for LIF; tau0, the initial value, for PLIF. Default 2.</summary>
+    public double Tau { get; init; } = 2.0;
+    /// <summary>LIF decay_input: true gives <c>H = V + (X - (V - V_reset))/tau</c>, false <c>H = V - (V - V_reset)/tau + X</c>.</summary>
+    public bool DecayInput { get; init; } = true;
+    /// <summary>V_reset, the hard-reset value and the leak's resting potential. Default 0.</summary>
+    public double VReset { get; init; }
+    /// <summary>Initial membrane V[-1]; null means V_reset.</summary>
+    public double? VInit { get; init; }
+    /// <summary>Reset rule; null means the mode's default (hard for single, soft for parallel and cascade).</summary>
+    public ResetMode? Reset { get; init; }
+    /// <summary>Treat the reset term as a constant in backward.</summary>
+    public bool DetachReset { get; init; }
+    /// <summary>The surrogate gradient. Default ATan(alpha = 2).</summary>
+    public Surrogate Surrogate { get; init; } = new ATan();
+    /// <summary>Single-step or multi-step (<c>[T, B, ...]</c>) calls. Default multi-step.</summary>
+    public StepMode StepMode { get; init; } = StepMode.Multi;
+    /// <summary>Keep the pre-fire potential H and the membrane V of the last call for inspection.</summary>
+    public bool StoreMembrane { get; init; }
+
+    /// <summary>The preset in effect.</summary>
+    public ThresholdPreset EffectivePreset => Preset ?? (Mode == FiringMode.Parallel ? ThresholdPreset.Uniform : ThresholdPreset.Pow2);
+
+    /// <summary>The reset in effect.</summary>
+    public ResetMode EffectiveReset => Reset ?? (Mode == FiringMode.Single ? ResetMode.Hard : ResetMode.Soft);
+
+    /// <summary>Initial membrane in effect.</summary>
+    public double EffectiveVInit => VInit ?? VReset;
+
+    /// <summary>Threshold of each level in units of V_th: theta_k / V_th, k = 1..K.</summary>
+    public ImmutableArray<double> ThresholdScales => EffectivePreset switch
+    {
+        ThresholdPreset.Pow2 => [.. Enumerable.Range(0, Levels).Select(k => Math.Pow(2, -k))],
+        ThresholdPreset.Uniform => [.. Enumerable.Range(1, Levels).Select(k => (double)(Levels - k + 1) / Levels)],
+        _ => Thresholds,
+    };
+
+    /// <summary>Output weight lambda_k of each level (the graded output is <c>O = sum_k lambda_k S_k</c>, in units of V_th).</summary>
+    public ImmutableArray<double> LevelWeights => EffectivePreset switch
+    {
+        ThresholdPreset.Pow2 => [.. Enumerable.Range(0, Levels).Select(k => Math.Pow(2, -k))],
+        ThresholdPreset.Uniform => [.. Enumerable.Repeat(1.0 / Levels, Levels)],
+        _ => Weights,
+    };
+
+    /// <summary>The values the graded output O can take (in units of V_th), ascending: every subset sum reachable by the firing rule.</summary>
+    public IReadOnlyList<double> OutputLevels()
+    {
+        var w = LevelWeights;
+        var set = new SortedSet<double> { 0.0 };
+        if (Mode == FiringMode.Parallel)
+        {
+            // thresholds descend, so the levels that fire are always a suffix k = j..K
+            for (int j = 0; j < Levels; j++) set.Add(w.Skip(j).Sum());
+        }
+        else
+        {
+            for (int mask = 1; mask < 1 << Math.Min(Levels, 16); mask++)
+                set.Add(Enumerable.Range(0, Levels).Where(k => (mask >> k & 1) == 1).Sum(k => w[k]));
+        }
+        return [.. set];
+    }
+
+    /// <summary>Checks every option; throws <see cref="ArgumentException"/> naming the first bad value and what is allowed.</summary>
+    public NeuronOptions Validate()
+    {
+        if (Levels < 1) Fail($"levels K must be >= 1 (got {Levels})");
+        if (Levels > 16) Fail($"levels K must be <= 16 (got {Levels})");
+        if (Mode == FiringMode.Single && Levels != 1) Fail($"single firing needs K = 1 (got K = {Levels}); use parallel or cascade for K > 1");
+        if (!double.IsFinite(VThreshold) || VThreshold <= 0) Fail($"V_th must be finite and > 0 (got {VThreshold})");
+        if (Dynamics != Dynamics.IF && (!double.IsFinite(Tau) || Tau <= 1)) Fail($"tau must be finite and > 1 (got {Tau})");
+        if (!double.IsFinite(VReset)) Fail($"V_reset must be finite (got {VReset})");
+        if (VInit is { } vi && !double.IsFinite(vi)) Fail($"V_init must be finite (got {vi})");
+        if (Surrogate is null) Fail("surrogate must be set (allowed: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)");
+        if (EffectivePreset == ThresholdPreset.Explicit)
+        {
+            if (Thresholds.IsDefault || Thresholds.Length != Levels) Fail($"explicit preset needs K = {Levels} thresholds (got {(Thresholds.IsDefault ? 0 : Thresholds.Length)})");
+            if (Weights.IsDefault || Weights.Length != Levels) Fail($"explicit preset needs K = {Levels} weights (got {(Weights.IsDefault ? 0 : Weights.Length)})");
+            for (int k = 0; k < Levels; k++)
+            {
+                if (!double.IsFinite(Thresholds[k]) || Thresholds[k] <= 0) Fail($"threshold {k + 1} must be finite and > 0 (got {Thresholds[k]})");
+                if (k > 0 && Thresholds[k] >= Thresholds[k - 1]) Fail($"thresholds must be strictly descending (threshold {k + 1} = {Thresholds[k]} >= threshold {k} = {Thresholds[k - 1]})");
+                if (!double.IsFinite(Weights[k]) || Weights[k] <= 0) Fail($"weight {k + 1} must be finite and > 0 (got {Weights[k]})");
+            }
+        }
+        else if ((!Thresholds.IsDefaultOrEmpty) || (!Weights.IsDefaultOrEmpty))
+            Fail($"thresholds and weights are only allowed with the explicit preset (preset is {EffectivePreset.ToString().ToLowerInvariant()})");
+        return this;
+    }
+
+    private static void Fail(string message) => throw new ArgumentException(message);
+}
