@@ -1,5 +1,3 @@
-using TorchSharp;
-MtSnn.Native.TorchRuntime.EnsureInitialized();
-var t = torch.ones(3);
-Console.WriteLine(t.sum().item<float>());
-return 0;
+using MtSnn.Cli;
+
+return CliApp.Run(args);

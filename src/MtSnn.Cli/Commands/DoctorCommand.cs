@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using MtSnn.Native;
+using TorchSharp;
+
+namespace MtSnn.Cli.Commands;
+
+/// <summary><c>mtsnn doctor</c>: what the native runtime looks like here, and whether tensors work.</summary>
+public static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("doctor", "Print OS, libstdc++, the TorchSharp shim and libtorch in use, threads and CUDA devices; exit 0 when tensors work.");
+        cmd.SetAction(parse => Run(parse.InvocationConfiguration.Output));
+        return cmd;
+    }
+
+    private static int Run(TextWriter o)
+    {
+        var report = TorchRuntime.EnsureInitialized();
+        o.WriteLine($"OS:          {OsName()} ({RuntimeInformation.OSArchitecture}), .NET {Environment.Version}");
+        var cxx = report.LibStdCxx;
+        o.WriteLine(cxx is null
+            ? "libstdc++:   not found"
+            : $"libstdc++:   {cxx.Path} (newest {cxx.Newest}; {ShimRepair.MissingVersion} {(cxx.Versions.Contains(ShimRepair.MissingVersion) ? "present" : "missing")})");
+
+        // Make one tensor: this loads the natives (the step that fails without the shim repair).
+        using var scope = torch.NewDisposeScope();
+        var sum = (torch.arange(1, 5, dtype: torch.float32) * 2).sum().item<float>();
+
+        string? shim = TorchRuntime.LoadedLibraries(ShimRepair.ShimFileName).FirstOrDefault();
+        o.WriteLine($"shim:        {shim ?? "not loaded"}{(shim is null ? "" : $" ({ShimKind(shim, report)})")}");
+        string? libtorch = TorchRuntime.LoadedLibraries("libtorch_cpu.so").FirstOrDefault();
+        o.WriteLine($"libtorch:    {(libtorch is null ? "?" : Path.GetDirectoryName(libtorch))} (version {torch.__version__}{(report.CustomLibTorchDir is null ? "" : $", from {TorchRuntime.LibTorchVariable}")})");
+        o.WriteLine($"threads:     {torch.get_num_threads()} (of {Environment.ProcessorCount} logical CPUs)");
+        string why = Devices.CudaUnavailableReason();
+        o.WriteLine(why.Length == 0 ? $"CUDA:        {torch.cuda.device_count()} device(s)" : $"CUDA:        none ({why})");
+        bool ok = sum == 20f;
+        o.WriteLine($"tensors:     {(ok ? "ok" : $"WRONG (2*(1+2+3+4) gave {sum})")}");
+        return ok ? 0 : 1;
+    }
+
+    private static string ShimKind(string path, RuntimeReport report)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (ShimRepair.NeedsRepair(bytes)) return "original";
+        var repair = report.ShimRepairs.FirstOrDefault(r => r.ShimPath == path);
+        if (repair is { Outcome: ShimRepairOutcome.Patched }) return "corrected copy, made now";
+        if (repair is { Outcome: ShimRepairOutcome.PatchedFromCache }) return "corrected copy, from cache";
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return report.LibStdCxx?.Versions.Contains(ShimRepair.MissingVersion) == true ? "original" : $"corrected copy, made by an earlier run (sha256 {sha[..12]})";
+    }
+
+    private static string OsName()
+    {
+        if (File.Exists("/etc/os-release"))
+            foreach (var line in File.ReadLines("/etc/os-release"))
+                if (line.StartsWith("PRETTY_NAME=", StringComparison.Ordinal)) return line[12..].Trim('"');
+        return RuntimeInformation.OSDescription;
+    }
+}
