@@ -10,7 +10,7 @@ public sealed class ByteImageDataset : IImageDataset
 {
     private readonly byte[] _pixels;
     private readonly int[] _labels;
-    private readonly float _scale;
+    private readonly float _max;
 
     /// <summary>
     /// Wraps <paramref name="pixels"/> (N * shape.Size bytes, CHW per image) and <paramref name="labels"/> (N values in [0, numClasses));
@@ -34,7 +34,7 @@ public sealed class ByteImageDataset : IImageDataset
         Shape = shape;
         _pixels = pixels;
         _labels = labels;
-        _scale = 1f / maxValue;
+        _max = maxValue;
         NumClasses = numClasses;
         ClassNames = classNames ?? [.. Enumerable.Range(0, numClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     }
@@ -66,7 +66,7 @@ public sealed class ByteImageDataset : IImageDataset
         if (pixelsChw.Length != Shape.Size)
             throw new ArgumentException($"{Name}: destination holds {pixelsChw.Length} floats; an image of shape {Shape} needs {Shape.Size}", nameof(pixelsChw));
         ReadOnlySpan<byte> src = RawPixels(index);
-        Scale(src, pixelsChw, _scale);
+        Scale(src, pixelsChw, _max);
         label = _labels[index];
     }
 
@@ -81,28 +81,28 @@ public sealed class ByteImageDataset : IImageDataset
             RawPixels(indices[i]).CopyTo(pixels.AsSpan(i * size, size));
             labels[i] = _labels[indices[i]];
         }
-        return new ByteImageDataset(name, Shape, pixels, labels, NumClasses, ClassNames, (int)MathF.Round(1f / _scale));
+        return new ByteImageDataset(name, Shape, pixels, labels, NumClasses, ClassNames, (int)_max);
     }
 
-    /// <summary><c>dst[i] = src[i] * scale</c>, vectorised with a scalar tail.</summary>
-    private static void Scale(ReadOnlySpan<byte> src, Span<float> dst, float scale)
+    /// <summary><c>dst[i] = src[i] / max</c> (correctly rounded, as torchvision's ToTensor), vectorised with a scalar tail.</summary>
+    private static void Scale(ReadOnlySpan<byte> src, Span<float> dst, float max)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated && src.Length >= Vector<byte>.Count)
         {
-            var s = new Vector<float>(scale);
+            var s = new Vector<float>(max);
             int step = Vector<byte>.Count, q = Vector<float>.Count;
             for (; i <= src.Length - step; i += step)
             {
                 Vector.Widen(new Vector<byte>(src[i..]), out Vector<ushort> lo, out Vector<ushort> hi);
                 Vector.Widen(lo, out Vector<uint> a, out Vector<uint> b);
                 Vector.Widen(hi, out Vector<uint> c, out Vector<uint> d);
-                (Vector.ConvertToSingle(a) * s).CopyTo(dst[i..]);
-                (Vector.ConvertToSingle(b) * s).CopyTo(dst[(i + q)..]);
-                (Vector.ConvertToSingle(c) * s).CopyTo(dst[(i + 2 * q)..]);
-                (Vector.ConvertToSingle(d) * s).CopyTo(dst[(i + 3 * q)..]);
+                (Vector.ConvertToSingle(a) / s).CopyTo(dst[i..]);
+                (Vector.ConvertToSingle(b) / s).CopyTo(dst[(i + q)..]);
+                (Vector.ConvertToSingle(c) / s).CopyTo(dst[(i + 2 * q)..]);
+                (Vector.ConvertToSingle(d) / s).CopyTo(dst[(i + 3 * q)..]);
             }
         }
-        for (; i < src.Length; i++) dst[i] = src[i] * scale;
+        for (; i < src.Length; i++) dst[i] = src[i] / max;
     }
 }

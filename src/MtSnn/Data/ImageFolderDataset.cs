@@ -86,12 +86,12 @@ public sealed class ImageFolderDataset : IImageDataset
         }
         ReadOnlySpan<byte> rgba = bitmap.GetPixelSpan();
         int plane = size * size;
-        const float Scale = 1f / 255f;
+        const float Max = 255f;
         for (int p = 0; p < plane; p++)
         {
-            pixelsChw[p] = rgba[4 * p] * Scale;
-            pixelsChw[plane + p] = rgba[4 * p + 1] * Scale;
-            pixelsChw[2 * plane + p] = rgba[4 * p + 2] * Scale;
+            pixelsChw[p] = rgba[4 * p] / Max;
+            pixelsChw[plane + p] = rgba[4 * p + 1] / Max;
+            pixelsChw[2 * plane + p] = rgba[4 * p + 2] / Max;
         }
     }
 
