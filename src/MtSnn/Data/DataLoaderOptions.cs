@@ -1,0 +1,32 @@
+namespace MtSnn.Data;
+
+/// <summary>
+/// How a <see cref="DataLoader"/> batches, shuffles, augments and prefetches. Immutable; <see cref="Validate"/> rejects
+/// bad values with one line naming the value and what is allowed.
+/// </summary>
+public sealed record DataLoaderOptions
+{
+    /// <summary>Samples per batch B (&gt;= 1). Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+    /// <summary>Visit the samples in a fresh random order each epoch (seeded by Seed and the epoch). Default true.</summary>
+    public bool Shuffle { get; init; } = true;
+    /// <summary>Seed of the shuffle and of every augmentation. Default 0.</summary>
+    public long Seed { get; init; }
+    /// <summary>Drop the last batch when it has fewer than B samples. Default false.</summary>
+    public bool DropLast { get; init; }
+    /// <summary>Background threads that decode and augment (&gt;= 1). Default: processor count - 1, at least 1.</summary>
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+    /// <summary>Batches prepared ahead of the one the training loop takes (&gt;= 1). Default 4.</summary>
+    public int Prefetch { get; init; } = 4;
+    /// <summary>Augmentation applied to every sample; null means none.</summary>
+    public TransformPipeline? Transform { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid value.</summary>
+    public DataLoaderOptions Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentException($"BatchSize is {BatchSize}; it must be >= 1");
+        if (Workers is < 1 or > 256) throw new ArgumentException($"Workers is {Workers}; allowed 1..256");
+        if (Prefetch is < 1 or > 1024) throw new ArgumentException($"Prefetch is {Prefetch}; allowed 1..1024");
+        return this;
+    }
+}

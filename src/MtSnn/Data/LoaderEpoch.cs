@@ -1,0 +1,131 @@
+using System.Runtime.ExceptionServices;
+
+namespace MtSnn.Data;
+
+/// <summary>
+/// The background work of one epoch of a <see cref="DataLoader"/>: <c>Workers</c> threads claim batch numbers in
+/// increasing order, never more than <c>Prefetch</c> past the last batch taken (a bounded queue), fill them, and
+/// park them in a slot per batch; <see cref="Take"/> hands batch b to the consumer in order.
+/// </summary>
+internal sealed class LoaderEpoch : IDisposable
+{
+    internal readonly record struct Filled(float[] Images, long[] Labels, int[] Indices);
+
+    private readonly DataLoader _loader;
+    private readonly int[] _order;
+    private readonly int _epoch;
+    private readonly object _gate = new();
+    private readonly Filled?[] _ready;
+    private readonly ExceptionDispatchInfo?[] _errors;
+    private readonly Thread[] _threads;
+    private int _next;
+    private int _taken;
+    private bool _stopping;
+
+    public LoaderEpoch(DataLoader loader, int[] order, int epoch)
+    {
+        _loader = loader;
+        _order = order;
+        _epoch = epoch;
+        Batches = loader.BatchesPerEpoch;
+        _ready = new Filled?[Batches];
+        _errors = new ExceptionDispatchInfo?[Batches];
+        int workers = Math.Min(loader.Options.Workers, Math.Max(1, Batches));
+        _threads = new Thread[workers];
+        for (int t = 0; t < workers; t++)
+        {
+            _threads[t] = new Thread(Work) { IsBackground = true, Name = $"MtSnn.DataLoader {t}" };
+            _threads[t].Start();
+        }
+    }
+
+    public int Batches { get; }
+
+    /// <summary>Waits for batch <paramref name="b"/> (taken in order 0, 1, ...) and rethrows a failure that occurred while filling it.</summary>
+    public Filled Take(int b)
+    {
+        lock (_gate)
+        {
+            while (_ready[b] is null && _errors[b] is null && !_stopping) Monitor.Wait(_gate);
+            ObjectDisposedException.ThrowIf(_stopping && _ready[b] is null && _errors[b] is null, _loader);
+            _taken = b + 1;
+            Monitor.PulseAll(_gate);
+            _errors[b]?.Throw();
+            Filled f = _ready[b]!.Value;
+            _ready[b] = null;
+            return f;
+        }
+    }
+
+    public void Stop()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        foreach (var t in _threads) t.Join();
+        for (int b = 0; b < _ready.Length; b++)
+            if (_ready[b] is { } f) { _loader.ReturnBuffer(f.Images); _ready[b] = null; }
+    }
+
+    private void Work()
+    {
+        var opt = _loader.Options;
+        var ds = _loader.Dataset;
+        ImageShape inShape = ds.Shape, outShape = _loader.OutputShape;
+        TransformPipeline? pipeline = opt.Transform is { Steps.IsEmpty: false } p ? p : null;
+        float[] decoded = pipeline is null ? [] : new float[inShape.Size];
+        int scratch = pipeline?.ScratchSize(inShape) ?? 0;
+        float[] scratchA = new float[scratch], scratchB = new float[scratch];
+        while (true)
+        {
+            int b;
+            lock (_gate)
+            {
+                while (!_stopping && _next < Batches && _next >= _taken + opt.Prefetch) Monitor.Wait(_gate);
+                if (_stopping || _next >= Batches) return;
+                b = _next++;
+            }
+            int start = b * opt.BatchSize, count = Math.Min(opt.BatchSize, _order.Length - start);
+            float[] images = _loader.RentBuffer(count * outShape.Size);
+            var labels = new long[count];
+            var indices = new int[count];
+            ExceptionDispatchInfo? error = null;
+            try
+            {
+                for (int k = 0; k < count; k++)
+                {
+                    int index = _order[start + k];
+                    indices[k] = index;
+                    Span<float> dst = images.AsSpan(k * outShape.Size, outShape.Size);
+                    int label;
+                    if (pipeline is null) ds.Get(index, dst, out label);
+                    else
+                    {
+                        ds.Get(index, decoded, out label);
+                        var rng = SampleRandom.For(opt.Seed, _epoch, index);
+                        pipeline.Apply(decoded, inShape, dst, scratchA, scratchB, ref rng);
+                    }
+                    labels[k] = label;
+                }
+            }
+            catch (Exception e)
+            {
+                error = ExceptionDispatchInfo.Capture(e);
+                _loader.ReturnBuffer(images);
+            }
+            lock (_gate)
+            {
+                if (error is null) _ready[b] = new Filled(images, labels, indices);
+                else _errors[b] = error;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+}
