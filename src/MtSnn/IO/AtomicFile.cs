@@ -1,6 +1,6 @@
 namespace MtSnn.IO;
 
-/// <summary>Writes files so that readers see either the old content or the complete new one, never a part.</summary>
+/// <summary>Writes files so that readers see either the old content or the complete new one, never a part. Missing parent folders are created.</summary>
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="bytes"/> to a temporary file beside <paramref name="path"/>, flushes it, then renames it over <paramref name="path"/>.</summary>
@@ -51,6 +51,7 @@ public static class AtomicFile
     private static string TempName(string path)
     {
         string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
     }
 
