@@ -29,9 +29,11 @@ public sealed class SurrogateStep : autograd.SingleTensorFunction<SurrogateStep>
     /// <inheritdoc/>
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        using var scope = NewDisposeScope();
         var u = ctx.get_saved_variables()[0];
         var surrogate = (Surrogate)ctx.get_data(SurrogateKey);
+        var gradU = (grad_output * surrogate.Derivative(u)).MoveToOuterDisposeScope();
         // one gradient per forward argument; the surrogate (not a tensor) gets none
-        return [grad_output * surrogate.Derivative(u), null!];
+        return [gradU, null!];
     }
 }

@@ -109,6 +109,25 @@ public class NeuronStateTests
     }
 
     [Fact]
+    public void State_SurvivesTheCallersDisposeScopes()
+    {
+        // single-step IF, 0.625 per step, each call in its own scope: step 2 sees H = 1.25 and fires, and backward
+        // through both steps still works. Rectangle width 1: g(u) = 1 for |u| < 0.5. Hard reset (single's default):
+        // V1 = H1 (1 - S1) + 0 * S1, dV1/dH1 = (1 - S1) - H1 g(H1 - 1) = 1 - 0.625 * g(-0.375) = 0.375
+        // dO2/dx1 = g(H2 - 1) dV1/dH1 = g(0.25) * 0.375 = 0.375
+        using var node = new MultiThresholdNode(new NeuronOptions { Dynamics = Dynamics.IF, StepMode = StepMode.Single, Surrogate = new Rectangle(1) });
+        var x1 = full(1, 0.625, dtype: float64).requires_grad_();
+        using (NewDisposeScope()) Close([0], node.forward(x1), 0);
+        using (NewDisposeScope())
+        {
+            var o2 = node.forward(full(1, 0.625, dtype: float64));
+            Close([1], o2, 0);
+            o2.sum().backward();
+        }
+        Close([0.375], x1.grad!, 1e-12);
+    }
+
+    [Fact]
     public void StateShapeMismatch_IsRejected()
     {
         using var node = new MultiThresholdNode(new NeuronOptions { StepMode = StepMode.Single });
