@@ -93,6 +93,7 @@ public sealed record NeuronOptions
         if (Levels < 1) Fail($"levels K must be >= 1 (got {Levels})");
         if (Levels > 16) Fail($"levels K must be <= 16 (got {Levels})");
         if (Mode == FiringMode.Single && Levels != 1) Fail($"single firing needs K = 1 (got K = {Levels}); use parallel or cascade for K > 1");
+        if (Mode == FiringMode.Single && EffectivePreset == ThresholdPreset.Explicit) Fail("single firing fixes theta_1 = V_th and lambda_1 = 1 (preset explicit not allowed); use parallel or cascade with K = 1 for explicit values");
         if (!double.IsFinite(VThreshold) || VThreshold <= 0) Fail($"V_th must be finite and > 0 (got {VThreshold})");
         if (Dynamics != Dynamics.IF && (!double.IsFinite(Tau) || Tau <= 1)) Fail($"tau must be finite and > 1 (got {Tau})");
         if (!double.IsFinite(VReset)) Fail($"V_reset must be finite (got {VReset})");

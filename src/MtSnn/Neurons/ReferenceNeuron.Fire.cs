@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using static TorchSharp.torch;
+
+namespace MtSnn.Neurons;
+
+public static partial class ReferenceNeuron
+{
+    /// <summary>
+    /// Fire (MT-SNN.md §2): the K binary spike planes <c>S_1..S_K</c> (each shaped like <paramref name="h"/>) from
+    /// the pre-fire potential <c>H</c>, by the options' mode, with thresholds <c>theta_k = V_th * scale_k</c>.
+    /// <paramref name="vth"/> is <c>V_th</c> as a scalar tensor (a parameter when trainable).
+    /// </summary>
+    public static Tensor[] Fire(Tensor h, Tensor vth, NeuronOptions o) => o.Mode switch
+    {
+        FiringMode.Single => FireSingle(h, vth, o.Surrogate),
+        FiringMode.Parallel => FireParallel(h, vth, o.ThresholdScales, o.Surrogate),
+        FiringMode.Cascade => FireCascade(h, vth, o.ThresholdScales, o.LevelWeights, o.Surrogate),
+        _ => throw new ArgumentException($"unknown firing mode {o.Mode} (allowed: Single, Parallel, Cascade)"),
+    };
+
+    /// <summary>Single: <c>S_1 = Step(H - V_th)</c> (with <c>lambda_1 = 1</c>).</summary>
+    public static Tensor[] FireSingle(Tensor h, Tensor vth, Surrogate surrogate) =>
+        [SurrogateStep.Apply(h - vth, surrogate)];
+
+    /// <summary>Parallel: <c>S_k = Step(H - theta_k)</c> for every k, all on the same <c>H</c>.</summary>
+    public static Tensor[] FireParallel(Tensor h, Tensor vth, ImmutableArray<double> scales, Surrogate surrogate) =>
+        [.. scales.Select(scale => SurrogateStep.Apply(h - vth * scale, surrogate))];
+
+    /// <summary>
+    /// Cascade: <c>R_1 = H; S_k = Step(R_k - theta_k); R_{k+1} = R_k - V_th lambda_k S_k</c>. The gradient flows
+    /// through the residual chain (level k's spike lowers the potential seen by levels k+1..K).
+    /// </summary>
+    public static Tensor[] FireCascade(Tensor h, Tensor vth, ImmutableArray<double> scales, ImmutableArray<double> weights, Surrogate surrogate)
+    {
+        var spikes = new Tensor[scales.Length];
+        var residual = h;
+        for (int k = 0; k < spikes.Length; k++)
+        {
+            spikes[k] = SurrogateStep.Apply(residual - vth * scales[k], surrogate);
+            if (k + 1 < spikes.Length) residual = residual - vth * weights[k] * spikes[k];
+        }
+        return spikes;
+    }
+
+    /// <summary>
+    /// The graded output <c>O = sum_k lambda_k S_k</c>, in units of <c>V_th</c> (for <c>V_th = 1</c> it is the
+    /// absolute value; the absolute charge removed by a soft reset is <c>V_th O</c>).
+    /// </summary>
+    public static Tensor Output(IReadOnlyList<Tensor> spikes, ImmutableArray<double> weights)
+    {
+        var output = spikes[0] * weights[0];
+        for (int k = 1; k < spikes.Count; k++) output = output + spikes[k] * weights[k];
+        return output;
+    }
+}

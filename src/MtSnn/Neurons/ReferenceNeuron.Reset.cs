@@ -1,0 +1,43 @@
+using static TorchSharp.torch;
+
+namespace MtSnn.Neurons;
+
+public static partial class ReferenceNeuron
+{
+    /// <summary>
+    /// Reset (MT-SNN.md §2): the membrane <c>V[t]</c> after firing, by the options' reset rule. With
+    /// <c>DetachReset</c> the spikes in the reset term are constants in backward (SpikingJelly's
+    /// <c>detach_reset</c>: <c>H</c> and <c>V_th</c> still carry gradient).
+    /// </summary>
+    public static Tensor Reset(Tensor h, Tensor output, IReadOnlyList<Tensor> spikes, Tensor vth, NeuronOptions o) => o.EffectiveReset switch
+    {
+        ResetMode.Soft => ResetSoft(h, output, vth, o.DetachReset),
+        ResetMode.Hard => ResetHard(h, spikes, o.VReset, o.DetachReset),
+        _ => throw new ArgumentException($"unknown reset {o.EffectiveReset} (allowed: Soft, Hard)"),
+    };
+
+    /// <summary>Soft reset: <c>V = H - V_th O</c> (for cascade this is the last residual <c>R_{K+1}</c>).</summary>
+    public static Tensor ResetSoft(Tensor h, Tensor output, Tensor vth, bool detachReset) =>
+        h - vth * (detachReset ? output.detach() : output);
+
+    /// <summary>
+    /// Hard reset: <c>V = H (1 - S_any) + V_reset S_any</c>, i.e. <c>V_reset</c> where any level fired, else <c>H</c>.
+    /// </summary>
+    public static Tensor ResetHard(Tensor h, IReadOnlyList<Tensor> spikes, double vReset, bool detachReset)
+    {
+        var any = AnySpike(spikes);
+        if (detachReset) any = any.detach();
+        return h * (1 - any) + any * vReset;
+    }
+
+    /// <summary>
+    /// <c>S_any = 1 - prod_k (1 - S_k)</c>: equals <c>max_k S_k</c> on binary spikes; in backward level k gets
+    /// <c>dS_any/dS_k = prod_{j != k} (1 - S_j)</c> (no tie-breaking between levels).
+    /// </summary>
+    public static Tensor AnySpike(IReadOnlyList<Tensor> spikes)
+    {
+        var none = 1 - spikes[0];
+        for (int k = 1; k < spikes.Count; k++) none = none * (1 - spikes[k]);
+        return 1 - none;
+    }
+}
