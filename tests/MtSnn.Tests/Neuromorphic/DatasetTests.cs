@@ -57,6 +57,10 @@ public class DatasetTests
         using var dir = new TempDir();
         Assert.Contains("'train' or 'test'", Assert.Throws<ArgumentException>(() =>
             NMnistExporter.Export([new EmulatorSample(Bar(3), 28, 28, 0, "val")], dir.Path, new EmulatorOptions(), 0)).Message);
+        var bad = new float[28 * 28];
+        bad[5] = 2f;
+        Assert.Contains("allowed [0, 1]", Assert.Throws<ArgumentException>(() =>
+            NMnistExporter.Export([new EmulatorSample(bad, 28, 28, 0, "train")], dir.Path, new EmulatorOptions(), 0)).Message);
         Assert.Throws<DirectoryNotFoundException>(() => new NMnistFolder(dir.Path, train: true));
         Directory.CreateDirectory(Path.Combine(dir.Path, "Train", "seven"));
         Assert.Contains("integers", Assert.Throws<InvalidDataException>(() => new NMnistFolder(dir.Path, train: true)).Message);

@@ -109,25 +109,34 @@ public static class EventEmulator
         int ch = o.CanvasHeight, cw = o.CanvasWidth;
         double scale = o.Scale, bg = o.Background, eps = o.LogEpsilon;
         double ox = (cw - w * scale) / 2 + s.X, oy = (ch - h * scale) / 2 + s.Y;
+        Span<int> x0s = cw <= 1024 ? stackalloc int[cw] : new int[cw];
+        Span<double> fxs = cw <= 1024 ? stackalloc double[cw] : new double[cw];
+        for (int x = 0; x < cw; x++)
+        {
+            double u = (x + 0.5 - ox) / scale - 0.5;
+            x0s[x] = (int)Math.Floor(u);
+            fxs[x] = u - x0s[x];
+        }
         for (int y = 0; y < ch; y++)
         {
             double v = (y + 0.5 - oy) / scale - 0.5;
             int y0 = (int)Math.Floor(v);
             double fy = v - y0;
+            bool topIn = (uint)y0 < (uint)h, bottomIn = (uint)(y0 + 1) < (uint)h;
+            var top = topIn ? image.Slice(y0 * w, w) : default;
+            var bottom = bottomIn ? image.Slice((y0 + 1) * w, w) : default;
+            var row = logI.AsSpan(y * cw, cw);
             for (int x = 0; x < cw; x++)
             {
-                double u = (x + 0.5 - ox) / scale - 0.5;
-                int x0 = (int)Math.Floor(u);
-                double fx = u - x0;
-                double top = (1 - fx) * Pixel(image, h, w, y0, x0, bg) + fx * Pixel(image, h, w, y0, x0 + 1, bg);
-                double bottom = (1 - fx) * Pixel(image, h, w, y0 + 1, x0, bg) + fx * Pixel(image, h, w, y0 + 1, x0 + 1, bg);
-                logI[y * cw + x] = Math.Log((1 - fy) * top + fy * bottom + eps);
+                int x0 = x0s[x];
+                double fx = fxs[x];
+                bool leftIn = (uint)x0 < (uint)w, rightIn = (uint)(x0 + 1) < (uint)w;
+                double t = (1 - fx) * (topIn && leftIn ? top[x0] : bg) + fx * (topIn && rightIn ? top[x0 + 1] : bg);
+                double b = (1 - fx) * (bottomIn && leftIn ? bottom[x0] : bg) + fx * (bottomIn && rightIn ? bottom[x0 + 1] : bg);
+                row[x] = Math.Log((1 - fy) * t + fy * b + eps);
             }
         }
     }
-
-    private static double Pixel(ReadOnlySpan<float> image, int h, int w, int y, int x, double background) =>
-        (uint)y < (uint)h && (uint)x < (uint)w ? image[y * w + x] : background;
 
     /// <summary>Background activity: for each pixel, exponential gaps of mean 1/rate over (0, duration]; sorted by time.</summary>
     private static List<Pending> Noise(EmulatorOptions o, int n, double durationUs, Random rng)
