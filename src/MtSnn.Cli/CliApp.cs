@@ -30,7 +30,7 @@ public static class CliApp
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"mtsnn: error: {parse.Errors[0].Message} (see 'mtsnn {string.Join(' ', CommandPath(parse))} --help')");
+            stderr.WriteLine($"mtsnn: error: {OneLine(parse.Errors[0].Message)} (see 'mtsnn {string.Join(' ', CommandPath(parse))} --help')");
             return BadInput;
         }
         try
@@ -58,6 +58,8 @@ public static class CliApp
         or NativeRuntimeException or ElfFormatException or UsageException or NotSupportedException;
 
     private static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
+
+    private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 }
 
 /// <summary>A command-line usage error with a one-line message.</summary>

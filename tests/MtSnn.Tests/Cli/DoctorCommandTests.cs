@@ -1,0 +1,25 @@
+using Xunit;
+
+namespace MtSnn.Tests.Cli;
+
+public class DoctorCommandTests
+{
+    [Fact]
+    public void Doctor_reports_every_section_and_exits_0_when_tensors_work()
+    {
+        var r = CliRunner.Run("doctor");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        foreach (var key in new[] { "OS:", "libstdc++:", "shim:", "libtorch:", "threads:", "CUDA:", "tensors:     ok" })
+            Assert.Contains(key, r.StdOut);
+    }
+
+    [Fact]
+    public void Asking_for_cuda_without_cuda_fails_with_a_clear_message()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return; // this machine has CUDA: the failure path cannot be shown here
+        var e = Assert.Throws<MtSnn.Native.NativeRuntimeException>(() => MtSnn.Native.Devices.Resolve("cuda"));
+        Assert.Contains("CUDA cannot be initialised", e.Message);
+        Assert.Contains("MTSNN_LIBTORCH", e.Message);
+        Assert.Throws<ArgumentException>(() => MtSnn.Native.Devices.Resolve("tpu"));
+    }
+}
