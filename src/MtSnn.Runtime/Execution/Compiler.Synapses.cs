@@ -35,7 +35,7 @@ internal sealed partial class Compiler<T, TA>
             weights = new T[w.Length];
             for (int o = 0; o < l.OutFeatures; o++)
                 for (int p = 0; p < l.InFeatures; p++) weights[o * l.InFeatures + p] = TA.Const(Math.ScaleB(w[o * l.InFeatures + logical[p]], fw));
-            _stages.Add(new DenseMacStage<T> { Layer = _layer, Static = x.Static, InSlot = x.Slot, OutSlot = slot, Weights = weights, Bias = Bias(bias, scale), Shift = fw, IsConv = false });
+            _stages.Add(new DenseMacStage<T> { Layer = _layer, Static = x.Static, InSlot = x.Slot, OutSlot = slot, Weights = weights, Bias = Bias(bias, scale, shape.H * shape.W), Shift = fw, IsConv = false });
         }
         else
         {
@@ -44,7 +44,7 @@ internal sealed partial class Compiler<T, TA>
             weights = [.. w.Select(v => TA.Const(Math.ScaleB(v, fw)))];
             _stages.Add(new DenseMacStage<T>
             {
-                Layer = _layer, Static = x.Static, InSlot = x.Slot, OutSlot = slot, Weights = weights, Bias = Bias(bias, scale), Shift = fw, IsConv = true,
+                Layer = _layer, Static = x.Static, InSlot = x.Slot, OutSlot = slot, Weights = weights, Bias = Bias(bias, scale, shape.H * shape.W), Shift = fw, IsConv = true,
                 InC = c.InChannels, InH = x.Shape.H, InW = x.Shape.W, CStride = cs, YStride = ys, XStride = xs,
                 OutC = c.OutChannels, OutH = shape.H, OutW = shape.W, Kernel = c.Kernel, Stride = c.Stride, Padding = c.Padding,
             });
@@ -88,7 +88,7 @@ internal sealed partial class Compiler<T, TA>
                     for (int o = 0; o < l.OutFeatures; o++) t[i * l.OutFeatures + o] = Q(w[o * l.InFeatures + i], d);
                 return t;
             }).ToArray();
-            _stages.Add(new SpikeLinearStage<T> { Layer = _layer, Planes = planes, Positions = merge.Positions, Copies = copies, Bias = Bias(bias, scale), OutSlot = slot, RowOf = map });
+            _stages.Add(new SpikeLinearStage<T> { Layer = _layer, Planes = planes, Positions = merge.Positions, Copies = copies, Bias = Bias(bias, scale, shape.H * shape.W), OutSlot = slot, RowOf = map });
         }
         else
         {
@@ -106,7 +106,7 @@ internal sealed partial class Compiler<T, TA>
             }).ToArray();
             _stages.Add(new SpikeConvStage<T>
             {
-                Layer = _layer, Planes = planes, Positions = merge.Positions, Copies = copies, Bias = Bias(bias, scale), OutSlot = slot,
+                Layer = _layer, Planes = planes, Positions = merge.Positions, Copies = copies, Bias = Bias(bias, scale, shape.H * shape.W), OutSlot = slot,
                 Decode = map, InH = pooled.H, InW = pooled.W, OutH = shape.H, OutW = shape.W, OutC = co, Kernel = k, Stride = c.Stride, Padding = c.Padding,
             });
         }
@@ -116,7 +116,9 @@ internal sealed partial class Compiler<T, TA>
     /// <summary>Integer mode: fraction bits f with <c>max |w| 2^f</c> in <c>[2^22, 2^23)</c>.</summary>
     private static int FractionBits(double maxAbs) => maxAbs > 0 ? 22 - Math.ILogB(maxAbs) : 0;
 
-    private static T[]? Bias(float[]? bias, double scale) => bias is null ? null : [.. bias.Select(b => TA.Const(b / scale))];
+    /// <summary>Bias in stored units, repeated over the output positions (HWC: channel fastest), added once per step.</summary>
+    private static T[]? Bias(float[]? bias, double scale, int positions) =>
+        bias is null ? null : [.. Enumerable.Range(0, positions).SelectMany(_ => bias.Select(b => TA.Const(b / scale)))];
 
     /// <summary>A neuron layer with every constant in the input's stored units (<c>c / scale</c>).</summary>
     private ValueInfo Neuron(ValueInfo x, NeuronSpec n)
