@@ -29,6 +29,7 @@ public static class SafeTensors
         var tensors = new Dictionary<string, TensorF32>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var extents = new List<(long Begin, long End, string Name)>();
+        if (!System.Text.Unicode.Utf8.IsValid(header)) Fail("header is not valid UTF-8");
         try
         {
             using var doc = JsonDocument.Parse(header.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
@@ -55,6 +56,11 @@ public static class SafeTensors
         catch (JsonException e)
         {
             throw new ModelFormatException($"header is not valid JSON: {GraphJson.OneLine(e.Message)}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // e.g. a string escape that is not valid Unicode (a lone surrogate)
+            throw new ModelFormatException($"header holds text that is not valid Unicode: {GraphJson.OneLine(e.Message)}", e);
         }
         extents.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
         long at = 0;
