@@ -1,0 +1,100 @@
+using System.Numerics;
+using MtSnn.Runtime.Counting;
+using MtSnn.Runtime.Graph;
+
+namespace MtSnn.Runtime.Execution;
+
+/// <summary>
+/// A multi-threshold neuron layer (MT-SNN.md §2) in stored units (every constant divided by the input scale
+/// at load time, so no multiplication by a scale happens here).
+/// Charge: IF <c>H = V + X</c>; LIF/PLIF <c>H = V + (X - (V - V_reset)) / tau</c> or <c>H = V - (V - V_reset)/tau + X</c>,
+/// the <c>/tau</c> a shift when <c>tau = 2^m</c>, else a counted leak multiplication.
+/// Fire: single <c>S_1 = [H &gt;= V_th]</c>; parallel <c>S_k = [H &gt;= theta_k]</c>; cascade <c>R_1 = H</c>,
+/// <c>S_k = [R_k &gt;= theta_k]</c>, <c>R_{k+1} = R_k - V_th lambda_k S_k</c>.
+/// Reset: soft <c>V = H - V_th O</c> (cascade: <c>R_{K+1}</c>; parallel: one subtraction of a precomputed
+/// <c>V_th O</c> per fired neuron), hard <c>V = V_reset</c> where any level fired.
+/// </summary>
+internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber<T> where TA : IArith<T>
+{
+    public required int InSlot { get; init; }
+    public required int OutSlot { get; init; }
+    public required int StateIndex { get; init; }
+    public required NeuronDynamics Dynamics { get; init; }
+    public required NeuronFiring Mode { get; init; }
+    public required NeuronReset ResetRule { get; init; }
+    public required bool DecayInput { get; init; }
+    /// <summary>theta_k in stored units.</summary>
+    public required T[] Theta { get; init; }
+    /// <summary>V_th lambda_k in stored units (cascade residual, single soft reset).</summary>
+    public required T[] Sub { get; init; }
+    /// <summary>Parallel soft reset: V_th O for n fired levels (the suffix K-n+1..K), n = 0..K.</summary>
+    public required T[] SubByCount { get; init; }
+    public required T VReset { get; init; }
+    public required T VInit { get; init; }
+    /// <summary>Leak is a shift by <see cref="LeakShift"/> bits (tau = 2^m); else multiply by <see cref="LeakMultiplier"/>.</summary>
+    public required bool LeakIsShift { get; init; }
+    public required int LeakShift { get; init; }
+    public required T LeakMultiplier { get; init; }
+
+    public override void Begin(Workspace<T> ws) => ws.State[StateIndex].AsSpan().Fill(VInit);
+
+    public override void Run(Workspace<T> ws, LayerCounts? counts, int convention)
+    {
+        var x = ws.Dense[InSlot];
+        var v = ws.State[StateIndex];
+        var output = ws.Spikes[OutSlot];
+        var codes = output.Codes;
+        var events = output.Events;
+        var count = output.Counts;
+        int levels = Theta.Length;
+        Array.Clear(count);
+        bool vrZero = VReset == T.Zero, leaky = Dynamics != NeuronDynamics.IF;
+        long adds = 0, active = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            T vi = v[i], h;
+            if (!leaky) h = vi + x[i];
+            else
+            {
+                T rel = vrZero ? vi : vi - VReset;
+                T leak = LeakIsShift ? TA.ShiftRight(DecayInput ? x[i] - rel : rel, LeakShift) : TA.Mul(DecayInput ? x[i] - rel : rel, LeakMultiplier);
+                h = DecayInput ? vi + leak : vi - leak + x[i];
+            }
+            int code = 0;
+            T next = h;
+            switch (Mode)
+            {
+                case NeuronFiring.Single:
+                    if (h >= Theta[0]) { code = 1; if (ResetRule == NeuronReset.Soft) { next = h - Sub[0]; adds++; } }
+                    break;
+                case NeuronFiring.Parallel:
+                    int fired = 0;
+                    for (int k = 0; k < levels; k++)
+                        if (h >= Theta[k]) { code |= 1 << k; fired++; }
+                    if (fired > 0 && ResetRule == NeuronReset.Soft) { next = h - SubByCount[fired]; adds++; }
+                    break;
+                default:
+                    T r = h;
+                    for (int k = 0; k < levels; k++)
+                        if (r >= Theta[k]) { code |= 1 << k; r -= Sub[k]; adds++; }
+                    if (ResetRule == NeuronReset.Soft) next = r;
+                    break;
+            }
+            if (code != 0)
+            {
+                active++;
+                if (ResetRule == NeuronReset.Hard) next = VReset;
+                for (int k = 0, c = code; c != 0; k++, c >>= 1)
+                    if ((c & 1) != 0) events[k][count[k]++] = i;
+            }
+            codes[i] = (ushort)code;
+            v[i] = next;
+        }
+        if (counts is null) return;
+        long n = x.Length;
+        counts.AddAdditions(adds + n * (leaky ? (vrZero ? 2 : 3) : 1));
+        if (leaky) counts.AddLeak(n, LeakIsShift);
+        counts.AddComparisons(n * (Mode == NeuronFiring.Single ? 1 : levels));
+        counts.AddFiring(n, active, count);
+    }
+}
