@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace MtSnn.Kernels;
+
+/// <summary>
+/// A firing rule (MT-SNN.md §2, "Fire") on eight lanes: the spikes <c>S_k</c>, the graded output
+/// <c>O = sum_k lambda_k S_k</c> and the "any level fired" indicator <c>S_any</c> used by the hard reset, plus
+/// their backward. Static members on a struct, so generic kernels are specialised per rule.
+/// </summary>
+public interface IFiringKernel
+{
+    /// <summary>Fires on <c>H</c>: writes <c>S_k</c> (0 or 1) to <paramref name="spikes"/>[k], returns <c>O</c>, sets <c>S_any</c>.</summary>
+    static abstract Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Span<Vector256<float>> spikes, out Vector256<float> sAny);
+
+    /// <summary>
+    /// Backward of the fire step: given <c>dL/dO</c> and <c>dL/dS_any</c>, returns <c>dL/dH</c> through the levels
+    /// (surrogate <c>dS_k/du = g(u - theta_k)</c>) and adds <c>dL/dV_th</c> (thresholds and cascade residual) to
+    /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors.
+    /// </summary>
+    static abstract Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
+        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth)
+        where TSurrogate : struct, ISurrogateKernel;
+}
+
+/// <summary>
+/// Parallel (and single, K = 1): <c>S_k = Step(H - theta_k)</c>. Thresholds descend, so <c>S_any = max_k S_k = S_K</c>;
+/// its gradient is routed to level K (the argmax): <c>dS_any/dS_K = 1</c>, other levels 0.
+/// Backward: <c>dL/dS_k = lambda_k dL/dO + [k = K] dL/dS_any</c>; <c>dL/dH = sum_k dL/dS_k g(H - theta_k)</c>;
+/// <c>dL/dV_th = -sum_k c_k dL/dS_k g(H - theta_k)</c>.
+/// </summary>
+public readonly struct ParallelFiring : IFiringKernel
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Span<Vector256<float>> spikes, out Vector256<float> sAny)
+    {
+        var o = Vector256<float>.Zero;
+        var s = Vector256<float>.Zero;
+        for (int k = 0; k < levels.Levels; k++)
+        {
+            s = Vector256.GreaterThanOrEqual(h, Vector256.Create(levels.Thresholds[k])) & Vector256<float>.One;
+            spikes[k] = s;
+            o += s * levels.Weights[k];
+        }
+        sAny = s;
+        return o;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
+        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth)
+        where TSurrogate : struct, ISurrogateKernel
+    {
+        var gh = Vector256<float>.Zero;
+        var gth = Vector256<float>.Zero;
+        int last = levels.Levels - 1;
+        for (int k = 0; k <= last; k++)
+        {
+            var gs = gradO * levels.Weights[k];
+            if (k == last) gs += gradSAny;
+            var gu = gs * surrogate.Derivative(h - Vector256.Create(levels.Thresholds[k]));
+            gh += gu;
+            gth += gu * levels.Scales[k];
+        }
+        gradVth -= gth;
+        return gh;
+    }
+}
+
+/// <summary>
+/// Cascade: <c>R_1 = H; S_k = Step(R_k - theta_k); R_{k+1} = R_k - V_th lambda_k S_k</c>.
+/// <c>S_any = 1 - prod_k (1 - S_k)</c>, so <c>dS_any/dS_j = prod_{k != j} (1 - S_k)</c>: 1 for every level when none
+/// fired, 1 for the only level that fired when exactly one did, 0 otherwise.
+/// Backward, k = K..1 with <c>gR_{K+1} = 0</c>: <c>dL/dS_k = lambda_k dL/dO + dL/dS_any dS_any/dS_k - V_th lambda_k gR_{k+1}</c>;
+/// <c>gu_k = dL/dS_k g(R_k - theta_k)</c>; <c>gR_k = gR_{k+1} + gu_k</c>;
+/// <c>dL/dV_th += -lambda_k S_k gR_{k+1} - c_k gu_k</c>; finally <c>dL/dH = gR_1</c>.
+/// </summary>
+public readonly struct CascadeFiring : IFiringKernel
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Span<Vector256<float>> spikes, out Vector256<float> sAny)
+    {
+        var o = Vector256<float>.Zero;
+        var any = Vector256<float>.Zero;
+        var r = h;
+        for (int k = 0; k < levels.Levels; k++)
+        {
+            var s = Vector256.GreaterThanOrEqual(r, Vector256.Create(levels.Thresholds[k])) & Vector256<float>.One;
+            spikes[k] = s;
+            r -= s * levels.ResidualSteps[k];
+            o += s * levels.Weights[k];
+            any = Vector256.Max(any, s);
+        }
+        sAny = any;
+        return o;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
+        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth)
+        where TSurrogate : struct, ISurrogateKernel
+    {
+        int levelsCount = levels.Levels;
+        var u = scratch[..levelsCount];
+        var spikes = scratch.Slice(levelsCount, levelsCount);
+        var r = h;
+        var fired = Vector256<float>.Zero;
+        for (int k = 0; k < levelsCount; k++)
+        {
+            var th = Vector256.Create(levels.Thresholds[k]);
+            var s = Vector256.GreaterThanOrEqual(r, th) & Vector256<float>.One;
+            u[k] = r - th;
+            spikes[k] = s;
+            fired += s;
+            r -= s * levels.ResidualSteps[k];
+        }
+        var gr = Vector256<float>.Zero;
+        var gth = Vector256<float>.Zero;
+        for (int k = levelsCount - 1; k >= 0; k--)
+        {
+            var s = spikes[k];
+            // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
+            var route = Vector256.Equals(fired - s, Vector256<float>.Zero) & gradSAny;
+            var gs = gradO * levels.Weights[k] + route - gr * levels.ResidualSteps[k];
+            gth += gr * s * levels.Weights[k];
+            var gu = gs * surrogate.Derivative(u[k]);
+            gth += gu * levels.Scales[k];
+            gr += gu;
+        }
+        gradVth -= gth;
+        return gr;
+    }
+}
