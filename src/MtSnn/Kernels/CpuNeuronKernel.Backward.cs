@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.Intrinsics;
 using MtSnn.Neurons;
 
@@ -27,7 +28,7 @@ public static unsafe partial class CpuNeuronKernel
         fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales)
         {
             var levels = new LevelTable(th, w, rs, c, p.Levels, (float)p.VThreshold);
-            Parallel.For(0, chunks, () => new float[scratchLength], (chunk, _, state) =>
+            Parallel.For(0, chunks, () => ArrayPool<float>.Shared.Rent(scratchLength), (chunk, _, state) =>
             {
                 int n0 = chunk * len;
                 fixed (float* scratch = state)
@@ -37,7 +38,7 @@ public static unsafe partial class CpuNeuronKernel
                     partial[2 * chunk + 1] = gv;
                 }
                 return state;
-            }, _ => { });
+            }, state => ArrayPool<float>.Shared.Return(state));
         }
         double dBeta = 0, dVth = 0;
         for (int i = 0; i < chunks; i++) { dBeta += partial[2 * i]; dVth += partial[2 * i + 1]; }
@@ -71,7 +72,7 @@ public static unsafe partial class CpuNeuronKernel
                     var v = Vector256.Load(gvbuf + i);
                     var h = charge.Charge(v, Lanes.Load(io.X + row + i, Math.Min(Lanes.Width, len - i)));
                     var o = TF.Fire(h, levels, spikes, out var sAny);
-                    v.Store(vt + i);
+                    if (rule.NeedBeta) v.Store(vt + i);
                     h.Store(ht + i);
                     (rule.Soft ? h - o * rule.VThreshold : Vector256.ConditionalSelect(Vector256.Equals(sAny, Vector256<float>.One), vReset, h)).Store(gvbuf + i);
                 }
@@ -111,23 +112,16 @@ public static unsafe partial class CpuNeuronKernel
                 }
                 var gV = Vector256.Load(gvbuf + i);
                 var gO = Lanes.Load(io.GradO + row + i, m);
-                var o = TF.Fire(h, levels, spikes, out var sAny);
-                Vector256<float> gH, gSAny = Vector256<float>.Zero;
+                // reset backward, split around the fire backward (which refires and returns O and S_any)
+                var gSAny = !rule.Soft && !rule.Detach ? gV * (vReset - h) : Vector256<float>.Zero;
+                if (rule.Soft && !rule.Detach) gO -= gV * rule.VThreshold;
+                var gH = TF.Backward(surrogate, h, levels, gO, gSAny, spikes, ref gVth, out var o, out var sAny);
                 if (rule.Soft)
                 {
-                    gH = gV;
-                    if (!rule.Detach)
-                    {
-                        gO -= gV * rule.VThreshold;
-                        gVth -= o * gV;
-                    }
+                    gH += gV;
+                    if (!rule.Detach) gVth -= o * gV;
                 }
-                else
-                {
-                    gH = gV * (Vector256<float>.One - sAny);
-                    if (!rule.Detach) gSAny = gV * (vReset - h);
-                }
-                gH += TF.Backward(surrogate, h, levels, gO, gSAny, spikes, ref gVth);
+                else gH += gV * (Vector256<float>.One - sAny);
                 Lanes.Store(gH * dhdx, io.GradX + row + i, m);
                 if (rule.NeedBeta) gBeta += gH * charge.DhDBeta(vPrev, h);
                 (gH * dhdv).Store(gvbuf + i);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using MtSnn.Neurons;
@@ -20,13 +21,13 @@ public static unsafe partial class CpuNeuronKernel
         fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales)
         {
             var levels = new LevelTable(th, w, rs, c, p.Levels, vth);
-            Parallel.For(0, chunks, () => new float[len + Lanes.Width], (chunk, _, state) =>
+            Parallel.For(0, chunks, () => ArrayPool<float>.Shared.Rent(len + Lanes.Width), (chunk, _, state) =>
             {
                 int n0 = chunk * len;
                 fixed (float* vbuf = state)
                     ForwardChunk<TF, TC>(io, levels, charge, soft, vth, vr, n0, Math.Min(len, io.Neurons - n0), vbuf);
                 return state;
-            }, _ => { });
+            }, state => ArrayPool<float>.Shared.Return(state));
         }
     }
 

@@ -16,10 +16,12 @@ public interface IFiringKernel
     /// <summary>
     /// Backward of the fire step: given <c>dL/dO</c> and <c>dL/dS_any</c>, returns <c>dL/dH</c> through the levels
     /// (surrogate <c>dS_k/du = g(u - theta_k)</c>) and adds <c>dL/dV_th</c> (thresholds and cascade residual) to
-    /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors.
+    /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors. It refires on the way and
+    /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them).
     /// </summary>
     static abstract Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth)
+        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth,
+        out Vector256<float> o, out Vector256<float> sAny)
         where TSurrogate : struct, ISurrogateKernel;
 }
 
@@ -50,21 +52,30 @@ public readonly struct ParallelFiring : IFiringKernel
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth)
+        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth,
+        out Vector256<float> o, out Vector256<float> sAny)
         where TSurrogate : struct, ISurrogateKernel
     {
         var gh = Vector256<float>.Zero;
         var gth = Vector256<float>.Zero;
+        var sum = Vector256<float>.Zero;
+        var s = Vector256<float>.Zero;
         int last = levels.Levels - 1;
         for (int k = 0; k <= last; k++)
         {
-            var gs = gradO * levels.Weights[k];
+            var w = levels.Weights[k];
+            var u = h - Vector256.Create(levels.Thresholds[k]);
+            s = Vector256.GreaterThanOrEqual(u, Vector256<float>.Zero) & Vector256<float>.One;
+            sum += s * w;
+            var gs = gradO * w;
             if (k == last) gs += gradSAny;
-            var gu = gs * surrogate.Derivative(h - Vector256.Create(levels.Thresholds[k]));
+            var gu = gs * surrogate.Derivative(u);
             gh += gu;
             gth += gu * levels.Scales[k];
         }
         gradVth -= gth;
+        o = sum;
+        sAny = s;
         return gh;
     }
 }
@@ -101,10 +112,12 @@ public readonly struct CascadeFiring : IFiringKernel
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth)
+        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth,
+        out Vector256<float> o, out Vector256<float> sAny)
         where TSurrogate : struct, ISurrogateKernel
     {
         int levelsCount = levels.Levels;
+        var sum = Vector256<float>.Zero;
         var u = scratch[..levelsCount];
         var spikes = scratch.Slice(levelsCount, levelsCount);
         var r = h;
@@ -116,8 +129,11 @@ public readonly struct CascadeFiring : IFiringKernel
             u[k] = r - th;
             spikes[k] = s;
             fired += s;
+            sum += s * levels.Weights[k];
             r -= s * levels.ResidualSteps[k];
         }
+        o = sum;
+        sAny = Vector256.Min(fired, Vector256<float>.One);
         var gr = Vector256<float>.Zero;
         var gth = Vector256<float>.Zero;
         for (int k = levelsCount - 1; k >= 0; k--)

@@ -37,9 +37,10 @@ public static class FusedNeuron
         if (v0.device_type != DeviceType.CPU) throw new NotSupportedException($"v0 must be on the CPU with x (got {v0.device})");
         CheckScalar(plifA, "PLIF a");
         CheckScalar(vth, "V_th");
-        using var scope = NewDisposeScope();
+        // No dispose scope of our own here: TorchSharp keeps per-output tensors on the autograd node (to materialise
+        // missing output gradients), and they must live as long as the graph. Everything lands in the caller's scope.
         var outs = FusedNeuronFunction.apply(x, v0, plifA!, vth!, new FusedCall(options, state, withSpikes));
-        return new FusedNeuronOutput(scope.MoveToOuter(outs[0]), scope.MoveToOuter(outs[1]), withSpikes ? scope.MoveToOuter(outs[2]) : null);
+        return new FusedNeuronOutput(outs[0], outs[1], withSpikes ? outs[2] : null);
     }
 
     private static void CheckScalar(Tensor? t, string what)
