@@ -139,13 +139,15 @@ public readonly struct CascadeFiring : IFiringKernel
         for (int k = levelsCount - 1; k >= 0; k--)
         {
             var s = spikes[k];
+            var g = surrogate.Derivative(u[k]);
             // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
             var route = Vector256.Equals(fired - s, Vector256<float>.Zero) & gradSAny;
-            var gs = gradO * levels.Weights[k] + route - gr * levels.ResidualSteps[k];
-            gth += gr * s * levels.Weights[k];
-            var gu = gs * surrogate.Derivative(u[k]);
-            gth += gu * levels.Scales[k];
-            gr += gu;
+            var ag = (gradO * levels.Weights[k] + route) * g;
+            var rg = g * levels.ResidualSteps[k];
+            // gu = (a - V_th lambda_k gR) g; gR <- gR + gu, written as one FMA on the serial chain
+            var gu = ag - gr * rg;
+            gth += gr * s * levels.Weights[k] + gu * levels.Scales[k];
+            gr = Vector256.FusedMultiplyAdd(gr, Vector256<float>.One - rg, ag);
         }
         gradVth -= gth;
         return gr;
