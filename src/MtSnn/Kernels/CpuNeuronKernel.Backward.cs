@@ -52,7 +52,7 @@ public static unsafe partial class CpuNeuronKernel
         BackwardRule rule, int n0, int len, int stride, float* scratch)
         where TS : struct, ISurrogateKernel where TF : struct, IFiringKernel where TC : struct, IChargeKernel
     {
-        Span<Vector256<float>> spikes = stackalloc Vector256<float>[32];
+        Vector256<float>* spikes = stackalloc Vector256<float>[32];
         int n = io.Neurons, steps = io.Steps;
         bool recompute = io.H == null;
         float* gvbuf = scratch;

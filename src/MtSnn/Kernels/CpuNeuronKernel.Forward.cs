@@ -34,7 +34,7 @@ public static unsafe partial class CpuNeuronKernel
     private static void ForwardChunk<TF, TC>(ForwardIo io, in LevelTable levels, TC charge, bool soft, float vth, float vr,
         int n0, int len, float* vbuf) where TF : struct, IFiringKernel where TC : struct, IChargeKernel
     {
-        Span<Vector256<float>> spikes = stackalloc Vector256<float>[16];
+        Vector256<float>* spikes = stackalloc Vector256<float>[16];
         int n = io.Neurons, k = levels.Levels;
         for (int i = 0; i < len; i += Lanes.Width) Lanes.Load(io.V0 + n0 + i, Math.Min(Lanes.Width, len - i)).Store(vbuf + i);
         var vReset = Vector256.Create(vr);
@@ -57,7 +57,7 @@ public static unsafe partial class CpuNeuronKernel
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StoreSpikes(ForwardIo io, Span<Vector256<float>> spikes, int levels, int t, int neuron, int m)
+    private static void StoreSpikes(ForwardIo io, Vector256<float>* spikes, int levels, int t, int neuron, int m)
     {
         for (int k = 0; k < levels; k++)
         {

@@ -8,10 +8,10 @@ namespace MtSnn.Kernels;
 /// <c>O = sum_k lambda_k S_k</c> and the "any level fired" indicator <c>S_any</c> used by the hard reset, plus
 /// their backward. Static members on a struct, so generic kernels are specialised per rule.
 /// </summary>
-public interface IFiringKernel
+public unsafe interface IFiringKernel
 {
     /// <summary>Fires on <c>H</c>: writes <c>S_k</c> (0 or 1) to <paramref name="spikes"/>[k], returns <c>O</c>, sets <c>S_any</c>.</summary>
-    static abstract Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Span<Vector256<float>> spikes, out Vector256<float> sAny);
+    static abstract unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny);
 
     /// <summary>
     /// Backward of the fire step: given <c>dL/dO</c> and <c>dL/dS_any</c>, returns <c>dL/dH</c> through the levels
@@ -19,8 +19,8 @@ public interface IFiringKernel
     /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors. It refires on the way and
     /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them).
     /// </summary>
-    static abstract Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth,
+    static abstract unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
+        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
         out Vector256<float> o, out Vector256<float> sAny)
         where TSurrogate : struct, ISurrogateKernel;
 }
@@ -35,15 +35,16 @@ public readonly struct ParallelFiring : IFiringKernel
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Span<Vector256<float>> spikes, out Vector256<float> sAny)
+    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny)
     {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
         var o = Vector256<float>.Zero;
         var s = Vector256<float>.Zero;
         for (int k = 0; k < levels.Levels; k++)
         {
-            s = Vector256.GreaterThanOrEqual(h, Vector256.Create(levels.Thresholds[k])) & Vector256<float>.One;
+            s = Vector256.GreaterThanOrEqual(h, Vector256.Create(th[k])) & Vector256<float>.One;
             spikes[k] = s;
-            o += s * levels.Weights[k];
+            o += s * w[k];
         }
         sAny = s;
         return o;
@@ -52,10 +53,11 @@ public readonly struct ParallelFiring : IFiringKernel
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth,
+        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
         out Vector256<float> o, out Vector256<float> sAny)
         where TSurrogate : struct, ISurrogateKernel
     {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
         var gh = Vector256<float>.Zero;
         var gth = Vector256<float>.Zero;
         var sum = Vector256<float>.Zero;
@@ -63,15 +65,15 @@ public readonly struct ParallelFiring : IFiringKernel
         int last = levels.Levels - 1;
         for (int k = 0; k <= last; k++)
         {
-            var w = levels.Weights[k];
-            var u = h - Vector256.Create(levels.Thresholds[k]);
+            var lambda = w[k];
+            var u = h - Vector256.Create(th[k]);
             s = Vector256.GreaterThanOrEqual(u, Vector256<float>.Zero) & Vector256<float>.One;
-            sum += s * w;
-            var gs = gradO * w;
+            sum += s * lambda;
+            var gs = gradO * lambda;
             if (k == last) gs += gradSAny;
             var gu = gs * surrogate.Derivative(u);
             gh += gu;
-            gth += gu * levels.Scales[k];
+            gth += gu * sc[k];
         }
         gradVth -= gth;
         o = sum;
@@ -92,17 +94,18 @@ public readonly struct CascadeFiring : IFiringKernel
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Span<Vector256<float>> spikes, out Vector256<float> sAny)
+    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny)
     {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
         var o = Vector256<float>.Zero;
         var any = Vector256<float>.Zero;
         var r = h;
         for (int k = 0; k < levels.Levels; k++)
         {
-            var s = Vector256.GreaterThanOrEqual(r, Vector256.Create(levels.Thresholds[k])) & Vector256<float>.One;
+            var s = Vector256.GreaterThanOrEqual(r, Vector256.Create(th[k])) & Vector256<float>.One;
             spikes[k] = s;
-            r -= s * levels.ResidualSteps[k];
-            o += s * levels.Weights[k];
+            r -= s * rs[k];
+            o += s * w[k];
             any = Vector256.Max(any, s);
         }
         sAny = any;
@@ -112,25 +115,26 @@ public readonly struct CascadeFiring : IFiringKernel
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Span<Vector256<float>> scratch, ref Vector256<float> gradVth,
+        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
         out Vector256<float> o, out Vector256<float> sAny)
         where TSurrogate : struct, ISurrogateKernel
     {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
         int levelsCount = levels.Levels;
         var sum = Vector256<float>.Zero;
-        var u = scratch[..levelsCount];
-        var spikes = scratch.Slice(levelsCount, levelsCount);
+        var u = scratch;
+        var spikes = scratch + levelsCount;
         var r = h;
         var fired = Vector256<float>.Zero;
         for (int k = 0; k < levelsCount; k++)
         {
-            var th = Vector256.Create(levels.Thresholds[k]);
-            var s = Vector256.GreaterThanOrEqual(r, th) & Vector256<float>.One;
-            u[k] = r - th;
+            var theta = Vector256.Create(th[k]);
+            var s = Vector256.GreaterThanOrEqual(r, theta) & Vector256<float>.One;
+            u[k] = r - theta;
             spikes[k] = s;
             fired += s;
-            sum += s * levels.Weights[k];
-            r -= s * levels.ResidualSteps[k];
+            sum += s * w[k];
+            r -= s * rs[k];
         }
         o = sum;
         sAny = Vector256.Min(fired, Vector256<float>.One);
@@ -142,11 +146,11 @@ public readonly struct CascadeFiring : IFiringKernel
             var g = surrogate.Derivative(u[k]);
             // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
             var route = Vector256.Equals(fired - s, Vector256<float>.Zero) & gradSAny;
-            var ag = (gradO * levels.Weights[k] + route) * g;
-            var rg = g * levels.ResidualSteps[k];
+            var ag = (gradO * w[k] + route) * g;
+            var rg = g * rs[k];
             // gu = (a - V_th lambda_k gR) g; gR <- gR + gu, written as one FMA on the serial chain
             var gu = ag - gr * rg;
-            gth += gr * s * levels.Weights[k] + gu * levels.Scales[k];
+            gth += gr * s * w[k] + gu * sc[k];
             gr = Vector256.FusedMultiplyAdd(gr, Vector256<float>.One - rg, ag);
         }
         gradVth -= gth;
