@@ -18,11 +18,12 @@ public static class FusedNeuron
     /// Runs the neuron over <c>x [T, B, ...]</c> from membrane <paramref name="v0"/> (<c>[B, ...]</c> or one element),
     /// differentiable in <paramref name="x"/>, <paramref name="v0"/>, <paramref name="plifA"/> (PLIF's <c>a</c>, one
     /// element; null = initial <c>a</c> of <see cref="NeuronOptions.Tau"/>) and <paramref name="vth"/> (a trainable V_th,
-    /// one element; null = <see cref="NeuronOptions.VThreshold"/>).
+    /// one element; null = <see cref="NeuronOptions.VThreshold"/>). <paramref name="state"/> picks what forward keeps for
+    /// backward (default H, measured faster than recomputing it; same memory as keeping X).
     /// </summary>
     /// <exception cref="NotSupportedException">x is not a float32 CPU tensor.</exception>
     public static FusedNeuronOutput MultiStep(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA = null, Tensor? vth = null,
-        bool withSpikes = false, BackwardState state = BackwardState.Recompute)
+        bool withSpikes = false, BackwardState state = BackwardState.StoreH)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(v0);

@@ -89,6 +89,23 @@ public class FusedNeuronTests
     }
 
     [Fact]
+    public void One_element_v0_broadcasts_and_its_gradient_is_the_sum()
+    {
+        // IF, single (theta = 1), hard reset, V_reset = 0, one step from a shared V[-1] = 0.25; L = sum V_last.
+        // V = H (1 - S) with S = Step(H - 1), so dV/dH = (1 - S) - H g(H - 1); Rectangle(width 1): g = 1 if |u| < 0.5.
+        using var scope = NewDisposeScope();
+        var o = new NeuronOptions { Dynamics = Dynamics.IF, Surrogate = new Rectangle(1.0) };
+        var v0 = tensor(0.25f).requires_grad_(true);
+        var x = tensor(new float[] { 0.5f, 0f }).reshape(1, 2);
+        var r = FusedNeuron.MultiStep(x, v0, o);
+        r.VLast.sum().backward();
+        // neuron 0: H = 0.75, |H - 1| < 0.5 so g = 1: dV/dH = (1 - 0) + (0 - 0.75) * 1 = 0.25
+        // neuron 1: H = 0.25, |H - 1| = 0.75 >= 0.5 so g = 0: dV/dH = 1
+        Assert.Equal(1.25f, v0.grad!.item<float>(), 5);
+        Assert.Equal(0, v0.grad.dim());
+    }
+
+    [Fact]
     public void Refuses_what_it_cannot_run()
     {
         using var scope = NewDisposeScope();

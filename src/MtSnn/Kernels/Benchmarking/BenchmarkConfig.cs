@@ -48,20 +48,22 @@ public sealed record CaseResult
     [JsonPropertyName("levels")] public required int Levels { get; init; }
     [JsonPropertyName("T")] public required int T { get; init; }
     [JsonPropertyName("N")] public required int N { get; init; }
-    /// <summary>Kernel on preallocated buffers, recompute variant (saves X only).</summary>
+    /// <summary>Kernel on preallocated buffers, store-H variant (the default of <see cref="FusedNeuron.MultiStep"/>).</summary>
     [JsonPropertyName("fused_ms")] public required double FusedMs { get; init; }
     [JsonPropertyName("reference_ms")] public double? ReferenceMs { get; init; }
     [JsonPropertyName("ns_per_neuron_step")] public required double NsPerNeuronStep { get; init; }
     [JsonPropertyName("speedup")] public double? Speedup { get; init; }
-    /// <summary>Kernel, store-H variant.</summary>
-    [JsonPropertyName("fused_store_h_ms")] public required double FusedStoreHMs { get; init; }
+    /// <summary>Kernel, recompute variant (saves X, recomputes H per chunk in cache).</summary>
+    [JsonPropertyName("fused_recompute_ms")] public required double FusedRecomputeMs { get; init; }
     /// <summary>Through <see cref="FusedNeuron.MultiStep"/> and TorchSharp autograd (tensor allocation included).</summary>
     [JsonPropertyName("fused_autograd_ms")] public required double FusedAutogradMs { get; init; }
     [JsonPropertyName("fused_forward_ms")] public required double FusedForwardMs { get; init; }
-    /// <summary>Logical bytes per neuron-step of the recompute variant (X read twice, O, dL/dO, dL/dX: 20).</summary>
+    /// <summary>Logical bytes per neuron-step of the store-H variant (X, O, H, H, dL/dO, dL/dX: 24).</summary>
     [JsonPropertyName("bytes_per_neuron_step")] public required double BytesPerNeuronStep { get; init; }
     [JsonPropertyName("gbps")] public required double Gbps { get; init; }
     [JsonPropertyName("fused_ms_spread")] public required double[] FusedMsSpread { get; init; }
+    [JsonPropertyName("cpu_ns_per_neuron_step")] public required double CpuNsPerNeuronStep { get; init; }
+    [JsonPropertyName("cpu_share")] public required double CpuShare { get; init; }
 }
 
 /// <summary>The whole run, serialised as <c>{"device", "copy_gbps", "cases": [...]}</c>.</summary>

@@ -26,7 +26,7 @@ public static class NeuronBenchmark
             Device = Device(),
             CopyGbps = copy,
             Cases = cases,
-            Notes = "fused_ms: kernel on preallocated buffers (recompute variant), median; copy_gbps and gbps count bytes read + bytes written",
+            Notes = "fused_ms: kernel on preallocated buffers, store-H variant (the default), median of forward+backward; fused_recompute_ms: the variant that saves X and recomputes H; copy_gbps and gbps count bytes read + bytes written; cpu_ns_per_neuron_step: process CPU time of the store-H runs (all threads) / neuron-steps; cpu_share: CPU time / (wall time x cores), below 1 when other processes compete",
         };
     }
 
@@ -42,16 +42,18 @@ public static class NeuronBenchmark
         var gX = new float[total]; var gV0 = new float[n];
 
         var fwd = Median(cfg, () => CpuNeuronKernel.Forward(x, v0, t, n, p, o, vl));
-        var recompute = Times(cfg, () =>
+        var recompute = Median(cfg, () =>
         {
             CpuNeuronKernel.Forward(x, v0, t, n, p, o, vl);
             CpuNeuronKernel.Backward(x, default, v0, gO, default, t, n, p, gX, gV0);
         });
-        var stored = Median(cfg, () =>
+        var cpu = new CpuClock();
+        var stored = Times(cfg, () =>
         {
             CpuNeuronKernel.Forward(x, v0, t, n, p, o, vl, h);
             CpuNeuronKernel.Backward(default, h, v0, gO, default, t, n, p, gX, gV0);
         });
+        var (cpuMs, wallMs) = cpu.Stop();
 
         using var scope = NewDisposeScope();
         var xt = tensor(x).reshape(t, n);
@@ -79,16 +81,28 @@ public static class NeuronBenchmark
                 output.backward([gOt]);
             });
         }
-        double fused = MedianOf(recompute);
-        const double bytes = 20;
+        double fused = MedianOf(stored);
+        const double bytes = 24; // forward: X read, O and H written; backward: H and dL/dO read, dL/dX written
         return new CaseResult
         {
             Name = c.Name, Mode = c.Options.Mode.ToString().ToLowerInvariant(), Levels = c.Options.Levels, T = t, N = n,
             FusedMs = fused, ReferenceMs = reference, NsPerNeuronStep = fused * 1e6 / total,
-            Speedup = reference / fused, FusedStoreHMs = stored, FusedAutogradMs = autograd, FusedForwardMs = fwd,
+            Speedup = reference / fused, FusedRecomputeMs = recompute, FusedAutogradMs = autograd, FusedForwardMs = fwd,
             BytesPerNeuronStep = bytes, Gbps = bytes * total / (fused * 1e6),
-            FusedMsSpread = [recompute.Min(), recompute.Max()],
+            FusedMsSpread = [stored.Min(), stored.Max()],
+            CpuNsPerNeuronStep = cpuMs / (cfg.Repeats + cfg.Warmup) * 1e6 / total,
+            CpuShare = cpuMs / (wallMs * Environment.ProcessorCount),
         };
+    }
+
+    /// <summary>Process CPU time and wall time between construction and <see cref="Stop"/>.</summary>
+    private sealed class CpuClock
+    {
+        private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        private readonly long _start = Stopwatch.GetTimestamp();
+
+        public (double CpuMs, double WallMs) Stop() =>
+            ((Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalMilliseconds, Stopwatch.GetElapsedTime(_start).TotalMilliseconds);
     }
 
     /// <summary>Median over <see cref="BenchmarkConfig.Repeats"/> timed runs after warm-up, in ms.</summary>
