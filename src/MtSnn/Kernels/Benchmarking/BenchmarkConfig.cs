@@ -1,0 +1,80 @@
+using System.Text.Json.Serialization;
+using MtSnn.Neurons;
+using static TorchSharp.torch;
+
+namespace MtSnn.Kernels.Benchmarking;
+
+/// <summary>A composed (reference) neuron to compare against: <c>(x, v0, options, plifA, vth) -&gt; (O, V_last)</c>, differentiable.</summary>
+public delegate (Tensor Output, Tensor VLast) ReferenceNeuron(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA, Tensor? vth);
+
+/// <summary>One benchmark case: a name and the neuron options.</summary>
+public sealed record BenchmarkCase(string Name, NeuronOptions Options);
+
+/// <summary>What <see cref="NeuronBenchmark.Run"/> measures. Defaults are the issue's: T = 8, N = 2^20, 15 timed runs after warm-up.</summary>
+public sealed record BenchmarkConfig
+{
+    /// <summary>Time steps T.</summary>
+    public int Steps { get; init; } = 8;
+    /// <summary>Neurons N per step.</summary>
+    public int Neurons { get; init; } = 1 << 20;
+    /// <summary>Timed runs of the fused kernel (median reported).</summary>
+    public int Repeats { get; init; } = 15;
+    /// <summary>Untimed runs first.</summary>
+    public int Warmup { get; init; } = 3;
+    /// <summary>Timed runs of the (slow) reference.</summary>
+    public int ReferenceRepeats { get; init; } = 5;
+    /// <summary>Size of the copy used to measure memory bandwidth.</summary>
+    public int CopyMegabytes { get; init; } = 256;
+    /// <summary>The composed reference; default <see cref="ComposedNeuron.MultiStep"/>. Null skips it.</summary>
+    public ReferenceNeuron? Reference { get; init; } = (x, v, o, a, th) => ComposedNeuron.MultiStep(x, v, o, a, th);
+    /// <summary>The cases; default LIF single, LIF cascade K=4 pow2, LIF parallel K=4 uniform, PLIF cascade K=4.</summary>
+    public IReadOnlyList<BenchmarkCase> Cases { get; init; } = DefaultCases;
+
+    /// <summary>The four cases.</summary>
+    public static IReadOnlyList<BenchmarkCase> DefaultCases { get; } =
+    [
+        new("lif-single", new NeuronOptions { Dynamics = Dynamics.LIF, Mode = FiringMode.Single }),
+        new("lif-cascade-k4-pow2", new NeuronOptions { Dynamics = Dynamics.LIF, Mode = FiringMode.Cascade, Levels = 4, Preset = ThresholdPreset.Pow2 }),
+        new("lif-parallel-k4-uniform", new NeuronOptions { Dynamics = Dynamics.LIF, Mode = FiringMode.Parallel, Levels = 4, Preset = ThresholdPreset.Uniform }),
+        new("plif-cascade-k4", new NeuronOptions { Dynamics = Dynamics.PLIF, Mode = FiringMode.Cascade, Levels = 4 }),
+    ];
+}
+
+/// <summary>The measured numbers of one case (times are medians, forward + backward over all T).</summary>
+public sealed record CaseResult
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("mode")] public required string Mode { get; init; }
+    [JsonPropertyName("levels")] public required int Levels { get; init; }
+    [JsonPropertyName("T")] public required int T { get; init; }
+    [JsonPropertyName("N")] public required int N { get; init; }
+    /// <summary>Kernel on preallocated buffers, store-H variant (the default of <see cref="FusedNeuron.MultiStep"/>).</summary>
+    [JsonPropertyName("fused_ms")] public required double FusedMs { get; init; }
+    [JsonPropertyName("reference_ms")] public double? ReferenceMs { get; init; }
+    [JsonPropertyName("ns_per_neuron_step")] public required double NsPerNeuronStep { get; init; }
+    [JsonPropertyName("speedup")] public double? Speedup { get; init; }
+    /// <summary>Kernel, recompute variant (saves X, recomputes H per chunk in cache).</summary>
+    [JsonPropertyName("fused_recompute_ms")] public required double FusedRecomputeMs { get; init; }
+    /// <summary>Through <see cref="FusedNeuron.MultiStep"/> and TorchSharp autograd (tensor allocation included).</summary>
+    [JsonPropertyName("fused_autograd_ms")] public required double FusedAutogradMs { get; init; }
+    [JsonPropertyName("fused_forward_ms")] public required double FusedForwardMs { get; init; }
+    /// <summary>Logical bytes per neuron-step of the store-H variant (X, O, H, H, dL/dO, dL/dX: 24).</summary>
+    [JsonPropertyName("bytes_per_neuron_step")] public required double BytesPerNeuronStep { get; init; }
+    [JsonPropertyName("gbps")] public required double Gbps { get; init; }
+    [JsonPropertyName("fused_ms_spread")] public required double[] FusedMsSpread { get; init; }
+    [JsonPropertyName("cpu_ns_per_neuron_step")] public required double CpuNsPerNeuronStep { get; init; }
+    [JsonPropertyName("cpu_share")] public required double CpuShare { get; init; }
+}
+
+/// <summary>The whole run, serialised as <c>{"device", "copy_gbps", "cases": [...]}</c>.</summary>
+public sealed record BenchmarkResult
+{
+    [JsonPropertyName("device")] public required string Device { get; init; }
+    /// <summary>Bytes read + bytes written per second of a large multithreaded copy, GB/s.</summary>
+    [JsonPropertyName("copy_gbps")] public required double CopyGbps { get; init; }
+    [JsonPropertyName("cases")] public required IReadOnlyList<CaseResult> Cases { get; init; }
+    [JsonPropertyName("notes")] public string? Notes { get; init; }
+
+    /// <summary>Indented JSON.</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+}

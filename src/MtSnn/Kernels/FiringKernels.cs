@@ -1,0 +1,159 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace MtSnn.Kernels;
+
+/// <summary>
+/// A firing rule (MT-SNN.md §2, "Fire") on eight lanes: the spikes <c>S_k</c>, the graded output
+/// <c>O = sum_k lambda_k S_k</c> and the "any level fired" indicator <c>S_any</c> used by the hard reset, plus
+/// their backward. Static members on a struct, so generic kernels are specialised per rule.
+/// </summary>
+public unsafe interface IFiringKernel
+{
+    /// <summary>Fires on <c>H</c>: writes <c>S_k</c> (0 or 1) to <paramref name="spikes"/>[k], returns <c>O</c>, sets <c>S_any</c>.</summary>
+    static abstract unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny);
+
+    /// <summary>
+    /// Backward of the fire step: given <c>dL/dO</c> and <c>dL/dS_any</c>, returns <c>dL/dH</c> through the levels
+    /// (surrogate <c>dS_k/du = g(u - theta_k)</c>) and adds <c>dL/dV_th</c> (thresholds and cascade residual) to
+    /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors. It refires on the way and
+    /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them).
+    /// </summary>
+    static abstract unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
+        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
+        out Vector256<float> o, out Vector256<float> sAny)
+        where TSurrogate : struct, ISurrogateKernel;
+}
+
+/// <summary>
+/// Parallel (and single, K = 1): <c>S_k = Step(H - theta_k)</c>. Thresholds descend, so <c>S_any = max_k S_k = S_K</c>;
+/// its gradient is routed to level K (the argmax): <c>dS_any/dS_K = 1</c>, other levels 0.
+/// Backward: <c>dL/dS_k = lambda_k dL/dO + [k = K] dL/dS_any</c>; <c>dL/dH = sum_k dL/dS_k g(H - theta_k)</c>;
+/// <c>dL/dV_th = -sum_k c_k dL/dS_k g(H - theta_k)</c>.
+/// </summary>
+public readonly struct ParallelFiring : IFiringKernel
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny)
+    {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        var o = Vector256<float>.Zero;
+        var s = Vector256<float>.Zero;
+        for (int k = 0; k < levels.Levels; k++)
+        {
+            s = Vector256.GreaterThanOrEqual(h, Vector256.Create(th[k])) & Vector256<float>.One;
+            spikes[k] = s;
+            o += s * w[k];
+        }
+        sAny = s;
+        return o;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
+        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
+        out Vector256<float> o, out Vector256<float> sAny)
+        where TSurrogate : struct, ISurrogateKernel
+    {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        var gh = Vector256<float>.Zero;
+        var gth = Vector256<float>.Zero;
+        var sum = Vector256<float>.Zero;
+        var s = Vector256<float>.Zero;
+        int last = levels.Levels - 1;
+        for (int k = 0; k <= last; k++)
+        {
+            var lambda = w[k];
+            var u = h - Vector256.Create(th[k]);
+            s = Vector256.GreaterThanOrEqual(u, Vector256<float>.Zero) & Vector256<float>.One;
+            sum += s * lambda;
+            var gs = gradO * lambda;
+            if (k == last) gs += gradSAny;
+            var gu = gs * surrogate.Derivative(u);
+            gh += gu;
+            gth += gu * sc[k];
+        }
+        gradVth -= gth;
+        o = sum;
+        sAny = s;
+        return gh;
+    }
+}
+
+/// <summary>
+/// Cascade: <c>R_1 = H; S_k = Step(R_k - theta_k); R_{k+1} = R_k - V_th lambda_k S_k</c>.
+/// <c>S_any = 1 - prod_k (1 - S_k)</c>, so <c>dS_any/dS_j = prod_{k != j} (1 - S_k)</c>: 1 for every level when none
+/// fired, 1 for the only level that fired when exactly one did, 0 otherwise.
+/// Backward, k = K..1 with <c>gR_{K+1} = 0</c>: <c>dL/dS_k = lambda_k dL/dO + dL/dS_any dS_any/dS_k - V_th lambda_k gR_{k+1}</c>;
+/// <c>gu_k = dL/dS_k g(R_k - theta_k)</c>; <c>gR_k = gR_{k+1} + gu_k</c>;
+/// <c>dL/dV_th += -lambda_k S_k gR_{k+1} - c_k gu_k</c>; finally <c>dL/dH = gR_1</c>.
+/// </summary>
+public readonly struct CascadeFiring : IFiringKernel
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny)
+    {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        var o = Vector256<float>.Zero;
+        var any = Vector256<float>.Zero;
+        var r = h;
+        for (int k = 0; k < levels.Levels; k++)
+        {
+            var s = Vector256.GreaterThanOrEqual(r, Vector256.Create(th[k])) & Vector256<float>.One;
+            spikes[k] = s;
+            r -= s * rs[k];
+            o += s * w[k];
+            any = Vector256.Max(any, s);
+        }
+        sAny = any;
+        return o;
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
+        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
+        out Vector256<float> o, out Vector256<float> sAny)
+        where TSurrogate : struct, ISurrogateKernel
+    {
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        int levelsCount = levels.Levels;
+        var sum = Vector256<float>.Zero;
+        var u = scratch;
+        var spikes = scratch + levelsCount;
+        var r = h;
+        var fired = Vector256<float>.Zero;
+        for (int k = 0; k < levelsCount; k++)
+        {
+            var theta = Vector256.Create(th[k]);
+            var s = Vector256.GreaterThanOrEqual(r, theta) & Vector256<float>.One;
+            u[k] = r - theta;
+            spikes[k] = s;
+            fired += s;
+            sum += s * w[k];
+            r -= s * rs[k];
+        }
+        o = sum;
+        sAny = Vector256.Min(fired, Vector256<float>.One);
+        var gr = Vector256<float>.Zero;
+        var gth = Vector256<float>.Zero;
+        for (int k = levelsCount - 1; k >= 0; k--)
+        {
+            var s = spikes[k];
+            var g = surrogate.Derivative(u[k]);
+            // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
+            var route = Vector256.Equals(fired - s, Vector256<float>.Zero) & gradSAny;
+            var ag = (gradO * w[k] + route) * g;
+            var rg = g * rs[k];
+            // gu = (a - V_th lambda_k gR) g; gR <- gR + gu, written as one FMA on the serial chain
+            var gu = ag - gr * rg;
+            gth += gr * s * w[k] + gu * sc[k];
+            gr = Vector256.FusedMultiplyAdd(gr, Vector256<float>.One - rg, ag);
+        }
+        gradVth -= gth;
+        return gr;
+    }
+}

@@ -1,0 +1,103 @@
+using MtSnn.Neurons;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MtSnn.Kernels;
+
+/// <summary>What the forward keeps for backward: nothing but X (recompute H chunk by chunk) or H itself.</summary>
+public enum BackwardState
+{
+    /// <summary>Save X; backward recomputes H and V per chunk in cache (reads X twice, writes no H).</summary>
+    Recompute,
+    /// <summary>Save H <c>[T, N]</c> from the forward; backward reads it (one more write and read of T N floats).</summary>
+    StoreH,
+}
+
+/// <summary>The non-tensor arguments of one fused call.</summary>
+internal sealed record FusedCall(NeuronOptions Options, BackwardState State, bool WithSpikes);
+
+/// <summary>
+/// The custom autograd function around <see cref="CpuNeuronKernel"/>: inputs <c>(X [T, ...], V[-1], a?, V_th?, call)</c>,
+/// outputs <c>(O [T, ...], V_last [...], S?)</c>; backward returns <c>dL/dX</c>, <c>dL/dV[-1]</c>, <c>dL/da</c>, <c>dL/dV_th</c>.
+/// </summary>
+internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNeuronFunction>
+{
+    public override string Name => "MtSnnFusedNeuron";
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var x = ((Tensor)vars[0]).contiguous();
+        var v0Input = (Tensor)vars[1];
+        var plifA = vars[2] as Tensor;
+        var vth = vars[3] as Tensor;
+        var call = (FusedCall)vars[4];
+        var p = Parameters(call.Options, plifA, vth);
+        int steps = (int)x.shape[0];
+        int neurons = NeuronCount(x);
+        var v0 = FlatState(v0Input, neurons);
+        var o = empty_like(x);
+        var stateShape = x.shape[1..];
+        var vLast = empty(stateShape, float32);
+        var h = call.State == BackwardState.StoreH ? empty_like(x) : null;
+        long[] spikeShape = [steps, p.Levels, .. stateShape];
+        var spikes = call.WithSpikes ? empty(spikeShape, uint8) : null;
+        long total = (long)steps * neurons;
+        CpuNeuronKernel.Forward(Span(x, total), Span(v0, neurons), steps, neurons, p, Span(o, total), Span(vLast, neurons),
+            h is null ? default : Span(h, total), default,
+            spikes is null ? default : spikes.bytes);
+        ctx.save_for_backward([h ?? x, v0]);
+        ctx.save_data("call", call);
+        ctx.save_data("params", p);
+        ctx.save_data("steps", steps);
+        ctx.save_data("xShape", x.shape);
+        ctx.save_data("v0Shape", v0Input.shape);
+        ctx.save_data("aShape", plifA?.shape ?? []);
+        ctx.save_data("vthShape", vth?.shape ?? []);
+        ctx.save_data("hasA", plifA is not null);
+        ctx.save_data("hasVth", vth is not null);
+        if (spikes is not null) ctx.mark_non_differentiable([spikes]);
+        return spikes is null ? [o, vLast] : [o, vLast, spikes];
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grads)
+    {
+        var saved = ctx.get_saved_variables();
+        var call = (FusedCall)ctx.get_data("call");
+        int steps = (int)ctx.get_data("steps");
+        var (state, v0) = (saved[0], saved[1]);
+        var p = (KernelParameters)ctx.get_data("params");
+        int neurons = (int)v0.numel();
+        long total = (long)steps * neurons;
+        var gO = grads[0].to_type(float32).contiguous();
+        var gVLast = grads[1].to_type(float32).contiguous();
+        var gX = empty_like(state);
+        var gV0 = empty(neurons, float32);
+        bool stored = call.State == BackwardState.StoreH;
+        var g = CpuNeuronKernel.Backward(stored ? default : Span(state, total), stored ? Span(state, total) : default, Span(v0, neurons),
+            Span(gO, total), Span(gVLast, neurons), steps, neurons, p, Span(gX, total), Span(gV0, neurons));
+        var v0Shape = (long[])ctx.get_data("v0Shape");
+        var gV0Out = v0Shape.Aggregate(1L, (a, b) => a * b) == neurons ? gV0.reshape(v0Shape) : gV0.sum().reshape(v0Shape);
+        var xShape = (long[])ctx.get_data("xShape");
+        return [gX.reshape(xShape), gV0Out,
+            (bool)ctx.get_data("hasA") ? tensor((float)g.PlifA).reshape((long[])ctx.get_data("aShape")) : null!,
+            (bool)ctx.get_data("hasVth") ? tensor((float)g.VThreshold).reshape((long[])ctx.get_data("vthShape")) : null!,
+            null!];
+    }
+
+    /// <summary>Resolves the kernel parameters, reading the scalar tensors' current values.</summary>
+    internal static KernelParameters Parameters(NeuronOptions options, Tensor? plifA, Tensor? vth) =>
+        KernelParameters.From(options, plifA is null ? null : plifA.to_type(float64).item<double>(), vth is null ? null : vth.to_type(float64).item<double>());
+
+    private static int NeuronCount(Tensor x) => checked((int)(x.numel() / Math.Max(1, x.shape[0])));
+
+    private static Tensor FlatState(Tensor v0, int neurons) =>
+        (v0.numel() == 1 ? v0.reshape(1).expand(neurons) : v0.reshape(neurons)).to_type(float32).contiguous();
+
+    /// <summary>The memory of a contiguous CPU float32 tensor (a view, not a copy).</summary>
+    private static Span<float> Span(Tensor t, long count)
+    {
+        var span = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.bytes);
+        if (span.Length != count) throw new InvalidOperationException($"tensor has {span.Length} floats, expected {count}");
+        return span;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using MtSnn.Neurons;
+
+namespace MtSnn.Tests.Kernels;
+
+/// <summary>Random neuron configurations and inputs for the kernel-versus-oracle tests.</summary>
+internal static class KernelCases
+{
+    public static readonly Surrogate[] Surrogates =
+        [new ATan(), new Sigmoid(), new Rectangle(), new Triangle(), new PiecewiseQuadratic(), new FastSigmoid(), new ATan(3.0), new FastSigmoid(4.0)];
+
+    public static readonly int[] NeuronCounts = [1, 3, 7, 8, 9, 13, 37, 130];
+
+    /// <summary>Every dynamics (IF, LIF decay_input on/off, PLIF) x mode x reset x detach for one surrogate, with random K, preset, V_th, tau, V_reset.</summary>
+    public static IEnumerable<NeuronOptions> All(Surrogate surrogate, Random rng)
+    {
+        foreach (var (dyn, decay) in new[] { (Dynamics.IF, true), (Dynamics.LIF, true), (Dynamics.LIF, false), (Dynamics.PLIF, true), (Dynamics.PLIF, false) })
+        foreach (var mode in new[] { FiringMode.Single, FiringMode.Parallel, FiringMode.Cascade })
+        foreach (var reset in new[] { ResetMode.Soft, ResetMode.Hard })
+        foreach (bool detach in new[] { false, true })
+        {
+            int k = mode == FiringMode.Single ? 1 : rng.Next(1, 9);
+            var preset = mode == FiringMode.Single ? ThresholdPreset.Pow2 : (ThresholdPreset)rng.Next(3);
+            var o = new NeuronOptions
+            {
+                Dynamics = dyn, DecayInput = decay, Mode = mode, Levels = k, Preset = preset, Reset = reset, DetachReset = detach,
+                Surrogate = surrogate, VThreshold = 0.6 + rng.NextDouble(), Tau = 1.5 + 3 * rng.NextDouble(),
+                VReset = rng.Next(2) == 0 ? 0.0 : -0.3,
+            };
+            if (preset == ThresholdPreset.Explicit)
+            {
+                var th = Enumerable.Range(0, k).Select(_ => 0.1 + 1.5 * rng.NextDouble()).OrderDescending().ToArray();
+                for (int i = 1; i < k; i++) if (th[i] >= th[i - 1] - 1e-3) th[i] = th[i - 1] * 0.9;
+                o = o with { Thresholds = [.. th], Weights = [.. Enumerable.Range(0, k).Select(_ => 0.1 + rng.NextDouble())] };
+            }
+            yield return o.Validate();
+        }
+    }
+
+    /// <summary>Uniform floats in [lo, hi), rounded to float so kernel and oracle see the same inputs.</summary>
+    public static double[] Uniform(Random rng, int count, double lo, double hi) =>
+        [.. Enumerable.Range(0, count).Select(_ => (double)(float)(lo + (hi - lo) * rng.NextDouble()))];
+
+    public static float[] ToFloat(double[] a) => [.. a.Select(v => (float)v)];
+
+    /// <summary>The oracle's inputs rounded the way the kernel rounds them (V_th and a are passed as float-exact doubles).</summary>
+    public static double Round(double v) => (float)v;
+
+    public static ImmutableArray<double> Empty => [];
+}
