@@ -20,6 +20,7 @@ public static class CliApp
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(NeuronCommand.Create());
         root.Subcommands.Add(DvsEmulateCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

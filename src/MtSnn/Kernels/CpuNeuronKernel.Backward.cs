@@ -8,7 +8,7 @@ public static unsafe partial class CpuNeuronKernel
 {
     /// <summary>
     /// BPTT, per chunk, t = T-1..0, with <c>gV = dL/dV[t]</c> (starting from <c>dL/dV_last</c>):
-    /// reset backward — soft: <c>gH = gV</c>, and unless detached <c>gO += -V_th gV</c>, <c>gV_th += -O gV</c>;
+    /// reset backward — soft: <c>gH = gV</c>, <c>gV_th += -O gV</c>, and unless detached <c>gO += -V_th gV</c>;
     /// hard: <c>gH = gV (1 - S_any)</c>, and unless detached <c>gS_any = gV (V_reset - H)</c>;
     /// then fire backward (<see cref="IFiringKernel.Backward"/>) adds to gH; charge backward:
     /// <c>dL/dX[t] = gH dH/dX</c>, <c>gV(t-1) = gH dH/dV</c>, <c>gbeta += gH dH/dbeta</c>.
@@ -119,7 +119,7 @@ public static unsafe partial class CpuNeuronKernel
                 if (rule.Soft)
                 {
                     gH += gV;
-                    if (!rule.Detach) gVth -= o * gV;
+                    gVth -= o * gV;   // detach_reset detaches the spikes O, not V_th (SpikingJelly)
                 }
                 else gH += gV * (Vector256<float>.One - sAny);
                 Lanes.Store(gH * dhdx, io.GradX + row + i, m);

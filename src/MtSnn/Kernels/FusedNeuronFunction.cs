@@ -56,6 +56,10 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
         ctx.save_data("hasA", plifA is not null);
         ctx.save_data("hasVth", vth is not null);
         if (spikes is not null) ctx.mark_non_differentiable([spikes]);
+        // TorchSharp materialises a missing output gradient from a per-output tensor it registers in the caller's dispose
+        // scope, which may be gone by the time backward runs (a crash inside the native callback). Missing gradients
+        // arrive as invalid tensors instead and are read as zeros below.
+        ctx.set_materialize_grads(false);
         return spikes is null ? [o, vLast] : [o, vLast, spikes];
     }
 
@@ -68,8 +72,8 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
         var p = (KernelParameters)ctx.get_data("params");
         int neurons = (int)v0.numel();
         long total = (long)steps * neurons;
-        var gO = grads[0].to_type(float32).contiguous();
-        var gVLast = grads[1].to_type(float32).contiguous();
+        var gO = Defined(grads, 0) ? grads[0].to_type(float32).contiguous() : zeros_like(state);
+        var gVLast = Defined(grads, 1) ? grads[1].to_type(float32).contiguous() : zeros(neurons, float32);
         var gX = empty_like(state);
         var gV0 = empty(neurons, float32);
         bool stored = call.State == BackwardState.StoreH;
@@ -83,6 +87,8 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
             (bool)ctx.get_data("hasVth") ? tensor((float)g.VThreshold).reshape((long[])ctx.get_data("vthShape")) : null!,
             null!];
     }
+
+    private static bool Defined(List<Tensor> grads, int i) => i < grads.Count && grads[i] is { IsInvalid: false };
 
     /// <summary>Resolves the kernel parameters, reading the scalar tensors' current values.</summary>
     internal static KernelParameters Parameters(NeuronOptions options, Tensor? plifA, Tensor? vth) =>

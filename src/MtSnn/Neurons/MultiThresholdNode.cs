@@ -1,3 +1,4 @@
+using MtSnn.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -63,6 +64,9 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
     /// <summary>Membranes <c>V</c> after reset of the last call, shaped like the output, detached; null unless <see cref="NeuronOptions.StoreMembrane"/>.</summary>
     public Tensor? LastV => _state.V;
 
+    /// <summary>Which implementation runs this node (default Auto: the fused kernel where one exists, see <see cref="NeuronDispatch"/>).</summary>
+    public NeuronBackend Backend { get; set; }
+
     /// <summary>Mean firing rate of each level <c>k = 1..K</c> over all steps and neurons of the last call; null unless <see cref="RecordSpikes"/>.</summary>
     public double[]? LastLevelRates { get; private set; }
 
@@ -81,13 +85,13 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
             throw new ArgumentException($"input step shape [{string.Join(", ", stepShape)}] does not match the state [{string.Join(", ", _state.Membrane.shape)}]; call ResetState() between batches");
         var v0 = _state.Membrane ?? full(stepShape, Options.EffectiveVInit, dtype: x.dtype, device: x.device);
 
-        var trace = ReferenceNeuron.MultiStep(seq, v0, Options, PlifA, VThresholdParam, Options.StoreMembrane);
+        var trace = NeuronDispatch.MultiStep(seq, v0, Options, PlifA, VThresholdParam, Options.StoreMembrane, RecordSpikes, Backend);
 
         Replace(ref _state.Membrane, trace.VLast);
         if (RecordSpikes)
         {
             int levels = Options.Levels;
-            LastLevelRates = trace.Spikes.transpose(0, 1).reshape(levels, -1).mean([1]).to(float64).cpu().data<double>().ToArray();
+            LastLevelRates = trace.Spikes!.transpose(0, 1).reshape(levels, -1).mean([1]).to(float64).cpu().data<double>().ToArray();
             Replace(ref _state.Spikes, single ? trace.Spikes[0] : trace.Spikes);
         }
         else { Replace(ref _state.Spikes, null); LastLevelRates = null; }

@@ -12,7 +12,7 @@ public static partial class ReferenceNeuron
     public static Tensor Reset(Tensor h, Tensor output, IReadOnlyList<Tensor> spikes, Tensor vth, NeuronOptions o) => o.EffectiveReset switch
     {
         ResetMode.Soft => ResetSoft(h, output, vth, o.DetachReset),
-        ResetMode.Hard => ResetHard(h, spikes, o.VReset, o.DetachReset),
+        ResetMode.Hard => ResetHard(h, spikes, o.Mode, o.VReset, o.DetachReset),
         _ => throw new ArgumentException($"unknown reset {o.EffectiveReset} (allowed: Soft, Hard)"),
     };
 
@@ -23,19 +23,22 @@ public static partial class ReferenceNeuron
     /// <summary>
     /// Hard reset: <c>V = H (1 - S_any) + V_reset S_any</c>, i.e. <c>V_reset</c> where any level fired, else <c>H</c>.
     /// </summary>
-    public static Tensor ResetHard(Tensor h, IReadOnlyList<Tensor> spikes, double vReset, bool detachReset)
+    public static Tensor ResetHard(Tensor h, IReadOnlyList<Tensor> spikes, FiringMode mode, double vReset, bool detachReset)
     {
-        var any = AnySpike(spikes);
+        var any = AnySpike(spikes, mode);
         if (detachReset) any = any.detach();
         return h * (1 - any) + any * vReset;
     }
 
     /// <summary>
-    /// <c>S_any = 1 - prod_k (1 - S_k)</c>: equals <c>max_k S_k</c> on binary spikes; in backward level k gets
-    /// <c>dS_any/dS_k = prod_{j != k} (1 - S_j)</c> (no tie-breaking between levels).
+    /// Whether any level fired, <c>S_any</c>. Single and parallel: the lowest threshold <c>theta_K</c> fires whenever
+    /// any level does, so <c>S_any = S_K</c> exactly (backward reaches level K only). Cascade: levels fire in any
+    /// combination, so <c>S_any = 1 - prod_k (1 - S_k)</c> (equal to <c>max_k S_k</c> on binary spikes; in backward
+    /// level k gets <c>dS_any/dS_k = prod_{j != k} (1 - S_j)</c>, no tie-breaking between levels).
     /// </summary>
-    public static Tensor AnySpike(IReadOnlyList<Tensor> spikes)
+    public static Tensor AnySpike(IReadOnlyList<Tensor> spikes, FiringMode mode)
     {
+        if (mode != FiringMode.Cascade) return spikes[^1];
         var none = 1 - spikes[0];
         for (int k = 1; k < spikes.Count; k++) none = none * (1 - spikes[k]);
         return 1 - none;

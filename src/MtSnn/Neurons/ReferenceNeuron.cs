@@ -63,16 +63,16 @@ public sealed record NeuronStep(Tensor O, IReadOnlyList<Tensor> Spikes, Tensor H
 
 /// <summary>
 /// A multi-step run: <c>O</c> <c>[T, B, ...]</c> (graded output in units of V_th, with graph), <c>Spikes</c>
-/// <c>[T, K, B, ...]</c> (detached 0/1), <c>H</c> and <c>V</c> <c>[T, B, ...]</c> (detached; null unless stored),
+/// <c>[T, K, B, ...]</c> (detached 0/1; the fused backend gives them only when asked), <c>H</c> and <c>V</c> <c>[T, B, ...]</c> (detached; null unless stored),
 /// <c>VLast</c> = <c>V[T-1]</c> (with graph, the state for the next call).
 /// </summary>
-public sealed record NeuronTrace(Tensor O, Tensor Spikes, Tensor? H, Tensor? V, Tensor VLast)
+public sealed record NeuronTrace(Tensor O, Tensor? Spikes, Tensor? H, Tensor? V, Tensor VLast)
 {
     /// <summary>Moves every tensor of the trace to the enclosing dispose scope.</summary>
     public NeuronTrace MoveToOuterDisposeScope()
     {
         O.MoveToOuterDisposeScope();
-        Spikes.MoveToOuterDisposeScope();
+        Spikes?.MoveToOuterDisposeScope();
         H?.MoveToOuterDisposeScope();
         V?.MoveToOuterDisposeScope();
         VLast.MoveToOuterDisposeScope();

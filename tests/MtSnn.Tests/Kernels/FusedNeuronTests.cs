@@ -49,12 +49,12 @@ public class FusedNeuronTests
 
     /// <summary>
     /// Non-contiguous input (a transposed tensor), trainable V_th and PLIF a, gradients of X, V[-1], a, V_th against
-    /// TorchSharp autograd of <see cref="ComposedNeuron"/>. Inputs are multiples of 1/64 and tau = 2 / a = 0, so both
+    /// TorchSharp autograd of the composed reference <see cref="ReferenceNeuron"/>. Inputs are multiples of 1/64 and tau = 2 / a = 0, so both
     /// forwards are exact in float and fire identically; gradients agree within 1e-5 (abs + rel).
     /// </summary>
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Autograd_matches_the_composed_neuron(FiringMode mode, int levels, ResetMode reset, bool detach, Dynamics dyn, BackwardState state)
+    public void Autograd_matches_the_composed_reference_neuron(FiringMode mode, int levels, ResetMode reset, bool detach, Dynamics dyn, BackwardState state)
     {
         using var scope = NewDisposeScope();
         var o = new NeuronOptions { Dynamics = dyn, Mode = mode, Levels = levels, Reset = reset, DetachReset = detach, Tau = 2, TrainableVThreshold = true, Surrogate = new Sigmoid() };
@@ -73,7 +73,7 @@ public class FusedNeuronTests
             var th = tensor(1f).requires_grad_(true);
             var (output, vLast) = fused
                 ? FusedNeuron.MultiStep(x, v, o, dyn == Dynamics.PLIF ? a : null, th, state: state) is var r ? (r.Output, r.VLast) : default
-                : ComposedNeuron.MultiStep(x, v, o, dyn == Dynamics.PLIF ? a : null, th);
+                : ReferenceNeuron.MultiStep(x, v, o, dyn == Dynamics.PLIF ? a : null, th) is var t ? (t.O, t.VLast) : default;
             ((output * w).sum() + (vLast * wv).sum()).backward();
             return (x.grad!, v.grad!, dyn == Dynamics.PLIF ? a.grad! : zeros(1), th.grad!, output.detach(), vLast.detach());
         }

@@ -7,8 +7,8 @@ namespace MtSnn.Tests.Kernels;
 /// gradients from a tiny reverse-mode tape (no hand-derived backward). Slow and obvious on purpose.
 /// Definitions used where §2 leaves a choice (the same ones the kernels document):
 /// hard reset <c>V = H (1 - S_any) + V_reset S_any</c>; single/parallel <c>S_any = S_K</c> (the max of the levels,
-/// routed to the lowest threshold); cascade <c>S_any = 1 - prod_k (1 - S_k)</c>; detach_reset makes the soft
-/// term <c>V_th O</c> or the hard <c>S_any</c> a constant.
+/// routed to the lowest threshold); cascade <c>S_any = 1 - prod_k (1 - S_k)</c>; detach_reset makes the spikes in the
+/// reset a constant, as SpikingJelly does: soft <c>V = H - V_th detach(O)</c> (V_th still gets gradient), hard <c>detach(S_any)</c>.
 /// </summary>
 internal sealed class ScalarOracle
 {
@@ -87,8 +87,7 @@ internal sealed class ScalarOracle
                 outO[s * neurons + n] = oSum;
                 if (o.EffectiveReset == ResetMode.Soft)
                 {
-                    int term = t.Mul(vthVar, oSum);
-                    if (o.DetachReset) term = t.Detach(term);
+                    int term = t.Mul(vthVar, o.DetachReset ? t.Detach(oSum) : oSum);
                     v = t.Sub(h, term);
                 }
                 else

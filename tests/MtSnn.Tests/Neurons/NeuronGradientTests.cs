@@ -78,11 +78,11 @@ public class NeuronGradientTests
     public void Parallel_HardReset_T2_ThroughAnySpike(bool detachReset)
     {
         // K = 2 uniform: theta = 1, 0.5, lambda = 0.5 each; IF; hard reset to 0. x = [0.7, 0.6]:
-        // t0: H0 = 0.7: u = -0.3 (S1 = 0), 0.2 (S2 = 1); O0 = 0.5; S_any = 1 - (1 - S1)(1 - S2) = 1, V0 = 0
+        // t0: H0 = 0.7: u = -0.3 (S1 = 0), 0.2 (S2 = 1); O0 = 0.5; S_any = S_K = S2 = 1 (the lowest threshold), V0 = 0
         // t1: H1 = 0.6: u = -0.4, 0.1; O1 = 0.5
         // D_t = dO_t/dH_t = 0.5 g(H - 1) + 0.5 g(H - 0.5)
         // V0 = H0 (1 - S_any) + 0 * S_any:  dV0/dH0 = (1 - S_any) - H0 dS_any/dH0,
-        //   dS_any/dH0 = (1 - S2) g(-0.3) + (1 - S1) g(0.2) = g(0.2)   -> dV0/dH0 = -0.7 g(0.2); detached: 1 - S_any = 0
+        //   dS_any/dH0 = dS2/dH0 = g(0.2)   -> dV0/dH0 = -0.7 g(0.2); detached: 1 - S_any = 0
         // L = O0 + O1: dL/dx1 = D1; dL/dx0 = D0 + D1 dV0/dH0
         var options = new NeuronOptions { Dynamics = Dynamics.IF, Mode = FiringMode.Parallel, Levels = 2, Reset = ResetMode.Hard, DetachReset = detachReset };
         double d0 = 0.5 * G(-0.3) + 0.5 * G(0.2), d1 = 0.5 * G(-0.4) + 0.5 * G(0.1);

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MtSnn.Kernels.Benchmarking;
 
 /// <summary>A composed (reference) neuron to compare against: <c>(x, v0, options, plifA, vth) -&gt; (O, V_last)</c>, differentiable.</summary>
-public delegate (Tensor Output, Tensor VLast) ReferenceNeuron(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA, Tensor? vth);
+public delegate (Tensor Output, Tensor VLast) ReferenceImplementation(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA, Tensor? vth);
 
 /// <summary>One benchmark case: a name and the neuron options.</summary>
 public sealed record BenchmarkCase(string Name, NeuronOptions Options);
@@ -25,8 +25,8 @@ public sealed record BenchmarkConfig
     public int ReferenceRepeats { get; init; } = 5;
     /// <summary>Size of the copy used to measure memory bandwidth.</summary>
     public int CopyMegabytes { get; init; } = 256;
-    /// <summary>The composed reference; default <see cref="ComposedNeuron.MultiStep"/>. Null skips it.</summary>
-    public ReferenceNeuron? Reference { get; init; } = (x, v, o, a, th) => ComposedNeuron.MultiStep(x, v, o, a, th);
+    /// <summary>The composed reference; default <see cref="MtSnn.Neurons.ReferenceNeuron.MultiStep"/> (the oracle module's own path). Null skips it.</summary>
+    public ReferenceImplementation? Reference { get; init; } = (x, v, o, a, th) => MtSnn.Neurons.ReferenceNeuron.MultiStep(x, v, o, a, th) is var t ? (t.O, t.VLast) : default;
     /// <summary>The cases; default LIF single, LIF cascade K=4 pow2, LIF parallel K=4 uniform, PLIF cascade K=4.</summary>
     public IReadOnlyList<BenchmarkCase> Cases { get; init; } = DefaultCases;
 

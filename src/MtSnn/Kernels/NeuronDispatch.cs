@@ -1,0 +1,70 @@
+using MtSnn.Neurons;
+using static TorchSharp.torch;
+
+namespace MtSnn.Kernels;
+
+/// <summary>Which implementation runs the neuron.</summary>
+public enum NeuronBackend
+{
+    /// <summary>The fused kernel where one exists for the tensor (CPU float32), else the composed reference.</summary>
+    Auto,
+    /// <summary>Always the composed reference (<see cref="ReferenceNeuron"/>), the oracle.</summary>
+    Reference,
+    /// <summary>Always the fused kernel; a tensor it cannot take is an error, never a silent fallback.</summary>
+    Fused,
+}
+
+/// <summary>
+/// The one place that decides, per call, between the fused kernels and the composed reference:
+/// CPU float32 → <see cref="CpuNeuronKernel"/> (through <see cref="FusedNeuron"/>); anything else, or a request for
+/// the membrane sequence (an analysis feature only the reference records), → <see cref="ReferenceNeuron"/>.
+/// <see cref="Default"/> (or <c>MTSNN_NEURON_BACKEND=auto|reference|fused</c>) forces a choice for the process.
+/// </summary>
+public static class NeuronDispatch
+{
+    /// <summary>Environment variable that sets <see cref="Default"/> at start-up.</summary>
+    public const string Variable = "MTSNN_NEURON_BACKEND";
+
+    /// <summary>The backend used when a module asks for <see cref="NeuronBackend.Auto"/>.</summary>
+    public static NeuronBackend Default { get; set; } = Parse(Environment.GetEnvironmentVariable(Variable));
+
+    /// <summary>Parses a backend name (null or empty: Auto).</summary>
+    public static NeuronBackend Parse(string? name) => (name ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "auto" => NeuronBackend.Auto,
+        "reference" or "ref" => NeuronBackend.Reference,
+        "fused" => NeuronBackend.Fused,
+        _ => throw new ArgumentException($"invalid neuron backend '{name}' (allowed: auto, reference, fused)"),
+    };
+
+    /// <summary>Whether a fused kernel exists for this input.</summary>
+    public static bool HasFusedKernel(Tensor x) => x.device_type == TorchSharp.DeviceType.CPU && x.dtype == ScalarType.Float32;
+
+    /// <summary>The backend that will run <paramref name="x"/> when <paramref name="requested"/> is asked for.</summary>
+    public static NeuronBackend Choose(Tensor x, NeuronBackend requested, bool storeMembrane)
+    {
+        var b = requested == NeuronBackend.Auto ? Default : requested;
+        return b switch
+        {
+            NeuronBackend.Reference => NeuronBackend.Reference,
+            NeuronBackend.Fused when storeMembrane => throw new NotSupportedException("the fused neuron does not record the membrane sequence (StoreMembrane); use the reference backend"),
+            NeuronBackend.Fused => NeuronBackend.Fused,
+            _ => HasFusedKernel(x) && !storeMembrane ? NeuronBackend.Fused : NeuronBackend.Reference,
+        };
+    }
+
+    /// <summary>
+    /// T steps of the neuron over <c>x [T, B, ...]</c> from <paramref name="v0"/>, by the chosen backend. The spike
+    /// planes (<c>[T, K, B, ...]</c>, float 0/1, detached) are returned when <paramref name="recordSpikes"/> (the
+    /// reference always has them).
+    /// </summary>
+    public static NeuronTrace MultiStep(Tensor x, Tensor v0, NeuronOptions o, Tensor? plifA, Tensor? vth,
+        bool storeMembrane, bool recordSpikes, NeuronBackend backend = NeuronBackend.Auto)
+    {
+        if (Choose(x, backend, storeMembrane) == NeuronBackend.Reference)
+            return ReferenceNeuron.MultiStep(x, v0, o, plifA, vth, storeMembrane);
+        var r = FusedNeuron.MultiStep(x, v0, o, plifA, vth, withSpikes: recordSpikes);
+        var spikes = r.Spikes?.to_type(x.dtype);
+        return new NeuronTrace(r.Output, spikes, null, null, r.VLast);
+    }
+}
