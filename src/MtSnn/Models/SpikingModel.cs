@@ -41,8 +41,7 @@ public abstract class SpikingModel : nn.Module<Tensor, Tensor>
     /// Every neuron layer in forward order with its module path (e.g. <c>features.2</c>, <c>layer1.0.sn1</c>);
     /// names are unique and stable across builds.
     /// </summary>
-    public IReadOnlyList<(string Name, MultiThresholdNode Node)> SpikingLayers => _spikingLayers ??=
-        [.. named_modules().Where(m => m.module is MultiThresholdNode).Select(m => (m.name, (MultiThresholdNode)m.module))];
+    public IReadOnlyList<(string Name, MultiThresholdNode Node)> SpikingLayers => _spikingLayers ??= [.. NodesDepthFirst(this, "")];
 
     /// <summary>Logits per step: <c>x [T, B, C, H, W]</c> -&gt; <c>[T, B, NumClasses]</c>. Throws on a wrong input shape.</summary>
     public sealed override Tensor forward(Tensor x)
@@ -56,6 +55,17 @@ public abstract class SpikingModel : nn.Module<Tensor, Tensor>
 
     /// <summary>The model's computation on a checked input <c>[T, B, C, H, W]</c>.</summary>
     protected abstract Tensor Forward(Tensor x);
+
+    // Depth-first in registration order (named_modules() lists a module's direct children before their descendants).
+    private static IEnumerable<(string Name, MultiThresholdNode Node)> NodesDepthFirst(nn.Module module, string prefix)
+    {
+        foreach (var (name, child) in module.named_children())
+        {
+            string path = prefix.Length == 0 ? name : $"{prefix}.{name}";
+            if (child is MultiThresholdNode node) yield return (path, node);
+            foreach (var nested in NodesDepthFirst(child, path)) yield return nested;
+        }
+    }
 
     /// <summary>A new neuron layer of <paramref name="stage"/> (options <c>Spec.NeuronFor(stage)</c>, run multi-step).</summary>
     protected MultiThresholdNode Neuron(string stage)
