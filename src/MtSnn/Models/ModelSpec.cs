@@ -14,13 +14,20 @@ namespace MtSnn.Models;
 /// <param name="Neuron">The neuron of every spiking layer not in an overridden stage.</param>
 public sealed record ModelSpec(ImageShape Input, int NumClasses, NeuronOptions Neuron)
 {
-    /// <summary>Number of classes, &gt;= 1.</summary>
-    public int NumClasses { get; init; } = NumClasses >= 1
-        ? NumClasses
-        : throw new ArgumentOutOfRangeException(nameof(NumClasses), $"number of classes must be >= 1 (got {NumClasses})");
+    /// <summary>Number of classes, &gt;= 1 (checked on construction and on <c>with</c>).</summary>
+    public int NumClasses { get => _numClasses; init => _numClasses = CheckClasses(value); }
 
-    /// <summary>The default neuron (validated).</summary>
-    public NeuronOptions Neuron { get; init; } = (Neuron ?? throw new ArgumentNullException(nameof(Neuron))).Validate();
+    /// <summary>The default neuron (validated on construction and on <c>with</c>).</summary>
+    public NeuronOptions Neuron { get => _neuron; init => _neuron = CheckNeuron(value); }
+
+    private readonly int _numClasses = CheckClasses(NumClasses);
+    private readonly NeuronOptions _neuron = CheckNeuron(Neuron);
+
+    private static int CheckClasses(int value) => value >= 1
+        ? value
+        : throw new ArgumentOutOfRangeException(nameof(NumClasses), $"number of classes must be >= 1 (got {value})");
+
+    private static NeuronOptions CheckNeuron(NeuronOptions value) => (value ?? throw new ArgumentNullException(nameof(Neuron))).Validate();
 
     /// <summary>
     /// Neuron options per stage name (e.g. <c>"stem"</c>, <c>"stage1"</c>, <c>"classifier"</c>; each model lists its

@@ -47,6 +47,8 @@ public class ModelZooTests
     public void Spec_RejectsBadValues()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Spec(1, 8, 8, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Spec(1, 8, 8, 10) with { NumClasses = -1 });
+        Assert.Throws<ArgumentException>(() => Spec(1, 8, 8, 10) with { Neuron = new NeuronOptions { Tau = 0.5 } });
         Assert.Throws<ArgumentException>(() => Spec(1, 8, 8, 10, new NeuronOptions { Levels = 0 }));
         Assert.Throws<ArgumentException>(() => SmallSpec("digits-cnn") with
         {
