@@ -45,6 +45,15 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
         }
     }
 
+    // The parts, for exporters that need the block's dataflow (see Export.ModelExporter).
+    internal SeqToBatch Conv1 => _conv1;
+    internal MultiThresholdNode Sn1 => _sn1;
+    internal SeqToBatch Conv2 => _conv2;
+    internal MultiThresholdNode Sn2 => _sn2;
+    internal nn.Module<Tensor, Tensor>? Downsample => _downsample;
+    internal MultiThresholdNode? DownsampleSn => _downsampleSn;
+    internal ResidualKind Residual => _residual;
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {

@@ -33,12 +33,12 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
         if (options.Dynamics == Dynamics.PLIF)
         {
             // sigmoid(a) = 1 / tau0  <=>  a = -ln(tau0 - 1)
-            plif_a = new Parameter(tensor(-Math.Log(options.Tau - 1)));
+            plif_a = new Parameter(tensor((float)-Math.Log(options.Tau - 1)));   // float32 like every other parameter; .to() converts
             register_parameter(nameof(plif_a), plif_a);
         }
         if (options.TrainableVThreshold)
         {
-            v_threshold = new Parameter(tensor(options.VThreshold));
+            v_threshold = new Parameter(tensor((float)options.VThreshold));
             register_parameter(nameof(v_threshold), v_threshold);
         }
     }
