@@ -19,6 +19,7 @@ public static class CliApp
         var root = new RootCommand("MtSnn: train, analyse and deploy multi-threshold spiking neural networks.");
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(NeuronCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 
