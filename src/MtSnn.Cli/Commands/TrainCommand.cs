@@ -20,7 +20,7 @@ public static class TrainCommand
         options.AddTo(cmd);
         cmd.Options.Add(outDir);
         cmd.Options.Add(resume);
-        cmd.SetAction(p0 =>
+        cmd.SetAction(p0 => DataErrors.Guard(() =>
         {
             var p = options.WithConfig(cmd, p0);
             var stdout = p0.InvocationConfiguration.Output;
@@ -39,7 +39,7 @@ public static class TrainCommand
                 create = o => new Trainer(config, dir, o);
             }
             return Run(create, dir, stdout);
-        });
+        }));
         return cmd;
     }
 
