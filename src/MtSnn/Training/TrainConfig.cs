@@ -115,6 +115,9 @@ public sealed record TrainConfig
         return j;
     }
 
+    /// <summary>The configuration as indented JSON text (a valid <c>--config</c> file).</summary>
+    public string ToJsonString() => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
     /// <summary>Reads a configuration written by <see cref="ToJson"/>; missing keys take the defaults. Throws <see cref="InvalidDataException"/> on a malformed value.</summary>
     public static TrainConfig FromJson(JsonObject j)
     {
