@@ -17,8 +17,9 @@ namespace MtSnn.Cli.Commands;
 public static class DemoCommand
 {
     /// <summary>The demo's recipe (everything but the neuron and T).</summary>
-    public static TrainConfig Recipe(int epochs, long seed, int workers) => new TrainConfig
+    public static TrainConfig Recipe(int epochs, long seed, int workers, int maxBatches = 0) => new TrainConfig
     {
+        MaxBatches = maxBatches,
         Dataset = "digits", Model = "digits-cnn", Epochs = epochs, BatchSize = 64, Optimizer = OptimizerKind.Adam, Lr = 5e-3,
         Schedule = ScheduleKind.Cosine, Loss = MtSnn.Training.Losses.LossKind.CrossEntropy, Seed = seed, Workers = workers,
         Neuron = new NeuronOptions { Dynamics = Dynamics.LIF },
@@ -29,10 +30,11 @@ public static class DemoCommand
         var outDir = new Option<string?>("--out", "-o") { Description = "Output folder (report.md, results.json, accuracy.png, runs/)." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per run.", DefaultValueFactory = _ => 12 };
         var seed = new Option<long>("--seed") { Description = "Seed of the main table.", DefaultValueFactory = _ => 0L };
-        var seeds = new Option<string>("--seeds") { Description = "Extra seeds for the T = 1 single-vs-cascade check, comma-separated ('' for none).", DefaultValueFactory = _ => "1,2" };
+        var seeds = new Option<string>("--seeds") { Description = "Extra seeds for the T = 1 single-vs-cascade check, comma-separated ('' for none).", DefaultValueFactory = _ => "1,2,3,4" };
         var workers = new Option<int>("--workers") { Description = "Data loader threads.", DefaultValueFactory = _ => 1 };
+        var maxBatches = new Option<int>("--max-batches") { Description = "At most this many batches per epoch (0 = all); for a quick check only.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("demo", "Single vs parallel vs cascade (K = 4) on the embedded digits at T = 1 and T = 4.");
-        foreach (var o in new Option[] { outDir, epochs, seed, seeds, workers }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { outDir, epochs, seed, seeds, workers, maxBatches }) cmd.Options.Add(o);
         cmd.SetAction(p => DataErrors.Guard(() =>
         {
             var stdout = p.InvocationConfiguration.Output;
@@ -41,12 +43,12 @@ public static class DemoCommand
             long s0 = p.GetValue(seed);
             var extra = TrainCliOptions.IntList(p.GetValue(seeds)!, "--seeds").Select(x => (long)x).Where(x => x != s0).ToArray();
             var clock = Stopwatch.StartNew();
-            var main = SweepRunner.Grid(Recipe(e, s0, p.GetValue(workers)).Validate(), [FiringMode.Single, FiringMode.Parallel, FiringMode.Cascade], [4], [1, 4]);
+            var main = SweepRunner.Grid(Recipe(e, s0, p.GetValue(workers), p.GetValue(maxBatches)).Validate(), [FiringMode.Single, FiringMode.Parallel, FiringMode.Cascade], [4], [1, 4]);
             var rows = SweepRunner.Run(main, dir, stdout);
             var checks = new List<(long Seed, SweepRow Single, SweepRow Cascade)>();
             foreach (long s in extra)
             {
-                var pair = SweepRunner.Grid(Recipe(e, s, p.GetValue(workers)).Validate(), [FiringMode.Single, FiringMode.Cascade], [4], [1]);
+                var pair = SweepRunner.Grid(Recipe(e, s, p.GetValue(workers), p.GetValue(maxBatches)).Validate(), [FiringMode.Single, FiringMode.Cascade], [4], [1]);
                 var r = SweepRunner.Run(pair, dir is null ? null : Path.Combine(dir, $"seed{s}"), stdout);
                 checks.Add((s, r[0], r[1]));
             }

@@ -45,8 +45,7 @@ public static class Evaluator
                     }
                     images += batch.Count;
                 }
-                if (maxBatches > 0 && ++b >= maxBatches) break;
-                if (maxBatches <= 0) b++;
+                if (++b == maxBatches) break;
             }
         }
         finally

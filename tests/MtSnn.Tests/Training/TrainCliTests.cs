@@ -130,4 +130,25 @@ public class TrainCliTests
         CheckpointFile.Save(tmp["mismatch.ckpt"], ck with { Config = ck.Config with { Model = "plif-net" } });
         AssertBadInput("does not fit", "eval", tmp["mismatch.ckpt"]);
     }
+
+    [Fact]
+    public void Compare_And_Demo_WriteTableJsonAndPlot()
+    {
+        using var tmp = new Repo.TempDir();
+        var (code, output, err) = Run("compare", "--modes", "single,cascade", "--levels-list", "2,3", "--T-list", "1", "--epochs", "1", "--max-batches", "1", "--workers", "1", "--out", tmp["cmp"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("| cascade | 3 | pow2 | 1 |", output);
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(tmp["cmp/results.json"]))!.AsArray();
+        Assert.Equal(["single/1", "cascade/2", "cascade/3"], rows.Select(r => $"{r!["mode"]}/{r["levels"]}"));
+        Assert.True(File.Exists(tmp["cmp/accuracy.png"]));
+        Assert.Contains("| mode | K | preset | T |", File.ReadAllText(tmp["cmp/report.md"]));
+
+        (code, output, err) = Run("demo", "--epochs", "1", "--max-batches", "2", "--seeds", "", "--out", tmp["demo"]);
+        Assert.True(code == 0, err);
+        var demo = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(tmp["demo/results.json"]))!.AsArray();
+        Assert.Equal(["single/1/pow2/1", "parallel/4/uniform/1", "cascade/4/pow2/1", "single/1/pow2/4", "parallel/4/uniform/4", "cascade/4/pow2/4"],
+            demo.Select(r => $"{r!["mode"]}/{r["levels"]}/{r["preset"]}/{r["T"]}"));
+        Assert.All(demo, r => Assert.Equal(1, r!["epochs"]!.GetValue<int>()));
+        Assert.Contains("cascade beat single at T = 1", output);
+    }
 }
