@@ -19,6 +19,10 @@ public static class CliApp
         var root = new RootCommand("MtSnn: train, analyse and deploy multi-threshold spiking neural networks.");
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(NeuronCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DvsEmulateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
@@ -57,7 +61,8 @@ public static class CliApp
     /// <summary>Errors that mean the user's input (options, files, data) is wrong rather than a bug.</summary>
     public static bool IsBadInput(Exception e) => e is ArgumentException or FormatException or InvalidDataException
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException
-        or NativeRuntimeException or ElfFormatException or UsageException or NotSupportedException;
+        or NativeRuntimeException or ElfFormatException or UsageException or NotSupportedException
+        or MtSnn.Data.DatasetException or MtSnn.Runtime.Format.ModelFormatException;
 
     private static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
 

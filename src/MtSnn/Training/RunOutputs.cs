@@ -1,0 +1,64 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MtSnn.IO;
+
+namespace MtSnn.Training;
+
+/// <summary>
+/// The files of a training run in its output folder: <c>last.ckpt</c> and <c>best.ckpt</c> (<see cref="CheckpointFile"/>),
+/// <c>metrics.csv</c> (one row per epoch, <see cref="EpochMetrics.CsvHeader"/>), <c>summary.json</c> and TensorBoard
+/// event files under <c>tb/</c>. Every file is written atomically.
+/// </summary>
+public sealed class RunOutputs(string dir)
+{
+    public string Dir { get; } = dir;
+    public string LastCheckpoint => Path.Combine(Dir, "last.ckpt");
+    public string BestCheckpoint => Path.Combine(Dir, "best.ckpt");
+    public string MetricsCsv => Path.Combine(Dir, "metrics.csv");
+    public string SummaryJson => Path.Combine(Dir, "summary.json");
+    public string TensorBoardDir => Path.Combine(Dir, "tb");
+
+    /// <summary>Rewrites metrics.csv from the whole history.</summary>
+    public void WriteMetrics(IReadOnlyList<EpochMetrics> history)
+    {
+        var sb = new StringBuilder(EpochMetrics.CsvHeader).Append('\n');
+        foreach (var m in history) sb.Append(m.ToCsv()).Append('\n');
+        AtomicFile.WriteAllText(MetricsCsv, sb.ToString());
+    }
+
+    /// <summary>Writes summary.json.</summary>
+    public void WriteSummary(TrainingResult result) =>
+        AtomicFile.WriteAllText(SummaryJson, result.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+}
+
+/// <summary>The outcome of a training run (what summary.json holds).</summary>
+public sealed record TrainingResult(TrainConfig Config, IReadOnlyList<EpochMetrics> History, double BestAccuracy, int BestEpoch, EvalResult Final, double TrainSeconds)
+{
+    /// <summary>Final test accuracy (after the last epoch).</summary>
+    public double FinalAccuracy => Final.Accuracy;
+
+    /// <summary>Mean training throughput over the run's epochs (images per second, training passes only).</summary>
+    public double ImagesPerSecond => History.Count == 0 ? 0 : History.Average(h => h.ImagesPerSecond);
+
+    public JsonObject ToJson()
+    {
+        var rates = new JsonArray();
+        foreach (var l in Final.FiringRates)
+            rates.Add(new JsonObject { ["layer"] = l.Layer, ["levels"] = new JsonArray([.. l.Levels.Select(v => (JsonNode?)v)]) });
+        return new JsonObject
+        {
+            ["config"] = Config.ToJson(),
+            ["label"] = Config.Label,
+            ["epochs"] = History.Count,
+            ["best_test_acc"] = BestAccuracy,
+            ["best_epoch"] = BestEpoch,
+            ["final_test_acc"] = Final.Accuracy,
+            ["final_test_loss"] = Final.Loss,
+            ["img_per_s"] = ImagesPerSecond,
+            ["train_seconds"] = TrainSeconds,
+            ["firing_rates"] = rates,
+            ["history"] = new JsonArray([.. History.Select(h => (JsonNode?)h.ToJson())]),
+        };
+    }
+}

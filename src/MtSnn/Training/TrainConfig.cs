@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MtSnn.Data;
+using MtSnn.Models;
+using MtSnn.Neurons;
+using MtSnn.Training.Encoding;
+using MtSnn.Training.Losses;
+
+namespace MtSnn.Training;
+
+/// <summary>
+/// Everything that defines a training run, immutable. Serialised (<see cref="ToJson"/>) with the command-line option
+/// names as keys (<c>dataset, model, T, lr, ...</c> plus the neuron options), so the saved configuration can be given
+/// back to <c>mtsnn train --config</c>. <see cref="Validate"/> rejects bad values with one line.
+/// </summary>
+public sealed record TrainConfig
+{
+    public string Dataset { get; init; } = "digits";
+    /// <summary>Folder the data set files are looked for in (the CLI's --data), or null.</summary>
+    public string? DataDir { get; init; }
+    public string Model { get; init; } = "digits-cnn";
+    public NeuronOptions Neuron { get; init; } = new();
+    /// <summary>Time steps T (&gt;= 1).</summary>
+    public int T { get; init; } = 4;
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 64;
+    public double Lr { get; init; } = 0.1;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+    public double Momentum { get; init; } = 0.9;
+    public bool Nesterov { get; init; }
+    public double WeightDecay { get; init; }
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+    /// <summary>Linear warm-up length in epochs (may be fractional).</summary>
+    public double Warmup { get; init; }
+    /// <summary>Step schedule: epochs between decays.</summary>
+    public int StepEpochs { get; init; } = 30;
+    /// <summary>Step schedule: decay factor.</summary>
+    public double Gamma { get; init; } = 0.1;
+    public LossKind Loss { get; init; } = LossKind.CrossEntropy;
+    public double LabelSmoothing { get; init; }
+    /// <summary>TET's lambda (weight of the MSE regulariser).</summary>
+    public double TetLambda { get; init; }
+    /// <summary>Maximum global gradient norm; 0 means no clipping.</summary>
+    public double ClipGrad { get; init; }
+    public EncodingKind Encoding { get; init; } = EncodingKind.Direct;
+    /// <summary>Random-crop (and, for colour images, horizontal flip) augmentation of training images.</summary>
+    public bool Augment { get; init; }
+    /// <summary>Data loader threads.</summary>
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+    public string Device { get; init; } = "cpu";
+    public long Seed { get; init; }
+    /// <summary>Stop every epoch after this many training batches (and evaluate on as many test batches); 0 = all. For measuring.</summary>
+    public int MaxBatches { get; init; }
+
+    /// <summary>Checks every value; throws <see cref="ArgumentException"/> with one line naming the value and what is allowed.</summary>
+    public TrainConfig Validate()
+    {
+        if (!DataSets.Names.Contains(Dataset.ToLowerInvariant())) throw new ArgumentException($"unknown data set '{Dataset}'; allowed: {string.Join(", ", DataSets.Names)}");
+        if (!ModelZoo.Names.Contains(Model.ToLowerInvariant())) throw new ArgumentException($"unknown model '{Model}'; allowed: {string.Join(", ", ModelZoo.Names)}");
+        Neuron.Validate();
+        if (T < 1) throw new ArgumentException($"time steps T must be >= 1 (got {T})");
+        if (Epochs < 1) throw new ArgumentException($"epochs must be >= 1 (got {Epochs})");
+        if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1 (got {BatchSize})");
+        if (!double.IsFinite(Lr) || Lr <= 0) throw new ArgumentException($"learning rate must be finite and > 0 (got {Lr})");
+        if (!double.IsFinite(Momentum) || Momentum is < 0 or >= 1) throw new ArgumentException($"momentum must be in [0, 1) (got {Momentum})");
+        if (Nesterov && (Optimizer != OptimizerKind.Sgd || Momentum == 0)) throw new ArgumentException("--nesterov needs --optimizer sgd and a momentum > 0");
+        if (!double.IsFinite(WeightDecay) || WeightDecay < 0) throw new ArgumentException($"weight decay must be >= 0 (got {WeightDecay})");
+        if (!double.IsFinite(Warmup) || Warmup < 0) throw new ArgumentException($"warm-up must be >= 0 epochs (got {Warmup})");
+        if (StepEpochs < 1) throw new ArgumentException($"step schedule period must be >= 1 epoch (got {StepEpochs})");
+        if (!double.IsFinite(LabelSmoothing) || LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"label smoothing must be in [0, 1) (got {LabelSmoothing})");
+        if (!double.IsFinite(ClipGrad) || ClipGrad < 0) throw new ArgumentException($"gradient clipping max norm must be >= 0 (got {ClipGrad}; 0 = off)");
+        if (Workers is < 1 or > 256) throw new ArgumentException($"workers must be in 1..256 (got {Workers})");
+        if (MaxBatches < 0) throw new ArgumentException($"max batches must be >= 0 (got {MaxBatches}; 0 = all)");
+        _ = SpikingLoss.Create(Loss, LabelSmoothing, TetLambda);
+        new LearningRateSchedule { Kind = Schedule, BaseLr = Lr, Gamma = Gamma }.Validate();
+        return this;
+    }
+
+    /// <summary>The loss this configuration trains with.</summary>
+    public SpikingLoss CreateLoss() => SpikingLoss.Create(Loss, LabelSmoothing, TetLambda);
+
+    /// <summary>The configuration as JSON with command-line option names as keys.</summary>
+    public JsonObject ToJson()
+    {
+        var j = new JsonObject
+        {
+            ["dataset"] = Dataset,
+            ["data"] = DataDir,
+            ["model"] = Model,
+            ["T"] = T,
+            ["epochs"] = Epochs,
+            ["batch-size"] = BatchSize,
+            ["lr"] = Lr,
+            ["optimizer"] = Optimizer.ToString().ToLowerInvariant(),
+            ["momentum"] = Momentum,
+            ["nesterov"] = Nesterov,
+            ["weight-decay"] = WeightDecay,
+            ["schedule"] = Schedule.ToString().ToLowerInvariant(),
+            ["warmup"] = Warmup,
+            ["step-epochs"] = StepEpochs,
+            ["gamma"] = Gamma,
+            ["loss"] = SpikingLoss.NameOf(Loss),
+            ["label-smoothing"] = LabelSmoothing,
+            ["tet-lambda"] = TetLambda,
+            ["clip-grad"] = ClipGrad,
+            ["encoding"] = Encoding.ToString().ToLowerInvariant(),
+            ["augment"] = Augment,
+            ["workers"] = Workers,
+            ["device"] = Device,
+            ["seed"] = Seed,
+            ["max-batches"] = MaxBatches,
+        };
+        NeuronOptionsJson.Write(Neuron, j);
+        return j;
+    }
+
+    /// <summary>The configuration as indented JSON text (a valid <c>--config</c> file).</summary>
+    public string ToJsonString() => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>Reads a configuration written by <see cref="ToJson"/>; missing keys take the defaults. Throws <see cref="InvalidDataException"/> on a malformed value.</summary>
+    public static TrainConfig FromJson(JsonObject j)
+    {
+        try
+        {
+            var d = new TrainConfig();
+            return new TrainConfig
+            {
+                Dataset = S(j, "dataset") ?? d.Dataset,
+                DataDir = S(j, "data"),
+                Model = S(j, "model") ?? d.Model,
+                Neuron = NeuronOptionsJson.Read(j),
+                T = j["T"]?.GetValue<int>() ?? d.T,
+                Epochs = j["epochs"]?.GetValue<int>() ?? d.Epochs,
+                BatchSize = j["batch-size"]?.GetValue<int>() ?? d.BatchSize,
+                Lr = j["lr"]?.GetValue<double>() ?? d.Lr,
+                Optimizer = S(j, "optimizer") is { } o ? ParseOptimizer(o) : d.Optimizer,
+                Momentum = j["momentum"]?.GetValue<double>() ?? d.Momentum,
+                Nesterov = j["nesterov"]?.GetValue<bool>() ?? d.Nesterov,
+                WeightDecay = j["weight-decay"]?.GetValue<double>() ?? d.WeightDecay,
+                Schedule = S(j, "schedule") is { } s ? LearningRateSchedule.Parse(s) : d.Schedule,
+                Warmup = j["warmup"]?.GetValue<double>() ?? d.Warmup,
+                StepEpochs = j["step-epochs"]?.GetValue<int>() ?? d.StepEpochs,
+                Gamma = j["gamma"]?.GetValue<double>() ?? d.Gamma,
+                Loss = S(j, "loss") is { } l ? SpikingLoss.Parse(l) : d.Loss,
+                LabelSmoothing = j["label-smoothing"]?.GetValue<double>() ?? d.LabelSmoothing,
+                TetLambda = j["tet-lambda"]?.GetValue<double>() ?? d.TetLambda,
+                ClipGrad = j["clip-grad"]?.GetValue<double>() ?? d.ClipGrad,
+                Encoding = S(j, "encoding") is { } e ? InputEncoder.Parse(e) : d.Encoding,
+                Augment = j["augment"]?.GetValue<bool>() ?? d.Augment,
+                Workers = j["workers"]?.GetValue<int>() ?? d.Workers,
+                Device = S(j, "device") ?? d.Device,
+                Seed = j["seed"]?.GetValue<long>() ?? d.Seed,
+                MaxBatches = j["max-batches"]?.GetValue<int>() ?? d.MaxBatches,
+            };
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
+        {
+            throw new InvalidDataException($"configuration JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Parses the command-line optimizer name (sgd, adam, adamw).</summary>
+    public static OptimizerKind ParseOptimizer(string name) => name.ToLowerInvariant() switch
+    {
+        "sgd" => OptimizerKind.Sgd,
+        "adam" => OptimizerKind.Adam,
+        "adamw" => OptimizerKind.AdamW,
+        _ => throw new ArgumentException($"unknown optimizer '{name}' (allowed: sgd, adam, adamw)"),
+    };
+
+    /// <summary>A short label for tables: <c>cascade K=4 pow2 T=1</c>.</summary>
+    public string Label => Neuron.Mode == FiringMode.Single
+        ? $"single T={T}"
+        : $"{Neuron.Mode.ToString().ToLowerInvariant()} K={Neuron.Levels} {Neuron.EffectivePreset.ToString().ToLowerInvariant()} T={T}";
+
+    private static string? S(JsonObject j, string key) => j[key] is JsonValue v ? v.ToString() : null;
+
+    internal static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
