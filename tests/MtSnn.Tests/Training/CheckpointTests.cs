@@ -88,6 +88,6 @@ public class CheckpointTests
         using var other = ModelZoo.Create("digits-cnn", t.Model.Spec with { NumClasses = 7 });
         var e = Assert.Throws<InvalidDataException>(() => CheckpointFile.LoadInto(ck, other, "a.ckpt"));
         Assert.Contains("does not fit", e.Message);
-        Assert.Contains("[10,64]", e.Message);
+        Assert.Contains("[10,128]", e.Message);   // the last linear layer, 128 -> 10 classes
     }
 }

@@ -120,7 +120,7 @@ public class TrainCliTests
         (code, output, err) = Run("eval", Path.Combine(dir, "best.ckpt"), "--max-batches", "1");
         Assert.True(code == 0, err);
         Assert.Contains("test accuracy", output);
-        Assert.Contains("| sn1 |", output);
+        Assert.Contains("| features.1 |", output);   // the first neuron layer of digits-cnn
 
         File.WriteAllBytes(tmp["junk.ckpt"], new byte[200]);
         AssertBadInput("not a valid MtSnn checkpoint", "eval", tmp["junk.ckpt"]);

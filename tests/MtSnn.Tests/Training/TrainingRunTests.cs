@@ -39,7 +39,7 @@ public class TrainingRunTests
         Assert.Equal(result.FinalAccuracy, summary["final_test_acc"]!.GetValue<double>());
         Assert.Equal("cascade", summary["config"]!["mode"]!.GetValue<string>());
         var rates = summary["firing_rates"]!.AsArray();
-        Assert.Equal(["sn1", "sn2"], rates.Select(r => r!["layer"]!.GetValue<string>()));
+        Assert.Equal(["features.1", "features.3", "classifier.1"], rates.Select(r => r!["layer"]!.GetValue<string>()));
         Assert.All(rates, r => Assert.Equal(4, r!["levels"]!.AsArray().Count));
         Assert.All(rates.SelectMany(r => r!["levels"]!.AsArray()), v => Assert.InRange(v!.GetValue<double>(), 0, 1));
 
