@@ -20,7 +20,7 @@ public static class EvalCommand
     public static Command Create()
     {
         var ckpt = new Argument<string>("checkpoint") { Description = "A .ckpt written by mtsnn train (last.ckpt or best.ckpt)." };
-        var dataset = new Option<string?>("--dataset") { Description = $"Data set (default: the checkpoint's): {string.Join(", ", DataSets.Names)}." };
+        var dataset = new Option<string?>("--dataset") { Description = $"Data set (default: the checkpoint's): {string.Join(", ", TrainingData.DatasetNames)}." };
         var data = new Option<string?>("--data") { Description = "Folder holding the data set's files (default: the checkpoint's)." };
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N (default: cpu)." };
         var batch = new Option<int?>("--batch-size", "-b") { Description = "Batch size (default: the checkpoint's)." };
@@ -43,12 +43,12 @@ public static class EvalCommand
             };
             c.Validate();
             var dev = Devices.Resolve(c.Device);
-            var test = DataSets.Open(c.Dataset, c.DataDir, DatasetSplit.Test);
-            using var model = ModelZoo.Create(c.Model, new ModelSpec(test.Shape, test.NumClasses, c.Neuron));
+            var test = TrainingData.Open(c, DatasetSplit.Test);
+            using var model = ModelZoo.Create(c.Model, new ModelSpec(TrainingData.ModelInput(test, test.Shape), test.NumClasses, c.Neuron));
             CheckpointFile.LoadInto(ck, model, path);
             model.to(dev);
             using var loader = new DataLoader(test, new DataLoaderOptions { BatchSize = c.BatchSize, Shuffle = false, Workers = c.Workers });
-            var r = Evaluator.Evaluate(model, loader, InputEncoder.Create(c.Encoding, c.T, c.Seed), c.CreateLoss(), dev, c.MaxBatches);
+            var r = Evaluator.Evaluate(model, loader, TrainingData.Encoder(c, test), c.CreateLoss(), dev, c.MaxBatches);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{path}: {c.Model} {c.Neuron.Dynamics} {c.Label}, epoch {ck.Epoch}, on {test.Name} ({r.Images} images): test accuracy {r.Accuracy * 100:F2}%, loss {r.Loss:F4}"));
             stdout.WriteLine();

@@ -20,7 +20,7 @@ namespace MtSnn.Cli.Training;
 public sealed class TrainCliOptions
 {
     public NeuronCliOptions Neuron { get; } = new();
-    public Option<string> Dataset { get; } = new("--dataset") { Description = $"Data set: {string.Join(", ", DataSets.Names)}.", DefaultValueFactory = _ => "digits" };
+    public Option<string> Dataset { get; } = new("--dataset") { Description = $"Data set: {string.Join(", ", TrainingData.DatasetNames)}.", DefaultValueFactory = _ => "digits" };
     public Option<string?> Data { get; } = new("--data") { Description = "Folder holding the data set's files." };
     public Option<string> Model { get; } = new("--model") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}.", DefaultValueFactory = _ => "digits-cnn" };
     public Option<int> T { get; } = new("--T", "-T") { Description = "Time steps T (>= 1).", DefaultValueFactory = _ => 4 };

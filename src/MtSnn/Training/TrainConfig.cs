@@ -56,7 +56,7 @@ public sealed record TrainConfig
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> with one line naming the value and what is allowed.</summary>
     public TrainConfig Validate()
     {
-        if (!DataSets.Names.Contains(Dataset.ToLowerInvariant())) throw new ArgumentException($"unknown data set '{Dataset}'; allowed: {string.Join(", ", DataSets.Names)}");
+        if (!TrainingData.DatasetNames.Contains(Dataset.ToLowerInvariant())) throw new ArgumentException($"unknown data set '{Dataset}'; allowed: {string.Join(", ", TrainingData.DatasetNames)}");
         if (!ModelZoo.Names.Contains(Model.ToLowerInvariant())) throw new ArgumentException($"unknown model '{Model}'; allowed: {string.Join(", ", ModelZoo.Names)}");
         Neuron.Validate();
         if (T < 1) throw new ArgumentException($"time steps T must be >= 1 (got {T})");

@@ -47,7 +47,7 @@ public sealed class Trainer : IDisposable
         Device = Devices.Resolve(config.Device);
         _data = new TrainingData(config);
         torch.manual_seed(config.Seed);
-        var spec = new ModelSpec(_data.TrainLoader.OutputShape, _data.Train.NumClasses, config.Neuron);
+        var spec = new ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses, config.Neuron);
         Model = ModelZoo.Create(config.Model, spec);
         Model.to(Device);
         _optimizer = CreateOptimizer(config, Model.parameters());
@@ -58,7 +58,7 @@ public sealed class Trainer : IDisposable
             WarmupSteps = (long)Math.Round(config.Warmup * perEpoch), StepEvery = (long)config.StepEpochs * perEpoch, Gamma = config.Gamma,
         }.Validate();
         _loss = config.CreateLoss();
-        _encoder = InputEncoder.Create(config.Encoding, config.T, config.Seed);
+        _encoder = TrainingData.Encoder(config, _data.Train);
         _observer = observer;
         if (outDir is not null)
         {

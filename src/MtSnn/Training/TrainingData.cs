@@ -1,4 +1,6 @@
 using MtSnn.Data;
+using MtSnn.Data.Neuromorphic;
+using MtSnn.Training.Encoding;
 
 namespace MtSnn.Training;
 
@@ -8,8 +10,8 @@ public sealed class TrainingData : IDisposable
     /// <summary>Opens both splits of the configured data set (throws <see cref="DatasetException"/> with one line when files are missing).</summary>
     public TrainingData(TrainConfig config)
     {
-        Train = DataSets.Open(config.Dataset, config.DataDir, DatasetSplit.Train);
-        Test = DataSets.Open(config.Dataset, config.DataDir, DatasetSplit.Test);
+        Train = Open(config, DatasetSplit.Train);
+        Test = Open(config, DatasetSplit.Test);
         TrainLoader = new DataLoader(Train, new DataLoaderOptions
         {
             BatchSize = config.BatchSize, Shuffle = true, Seed = config.Seed, Workers = config.Workers,
@@ -17,6 +19,31 @@ public sealed class TrainingData : IDisposable
         });
         TestLoader = new DataLoader(Test, new DataLoaderOptions { BatchSize = config.BatchSize, Shuffle = false, Workers = config.Workers });
     }
+
+    /// <summary>Every data set name training takes: the image sets and the event sets (frames of T steps).</summary>
+    public static IReadOnlyList<string> DatasetNames { get; } = [.. DataSets.Names, .. EventFrameDataset.Names];
+
+    /// <summary>
+    /// One split of the configured data set. Event data sets (<c>nmnist</c>, <c>cifar10-dvs</c>) need <c>--data DIR</c>
+    /// and become T frames per sample (T = the run's T).
+    /// </summary>
+    public static IImageDataset Open(TrainConfig config, DatasetSplit split)
+    {
+        string name = config.Dataset.ToLowerInvariant();
+        if (!EventFrameDataset.Names.Contains(name)) return DataSets.Open(name, config.DataDir, split);
+        if (string.IsNullOrEmpty(config.DataDir))
+            throw new ArgumentException($"{name}: --data DIR is required (event recordings cannot be downloaded; 'mtsnn dvs-emulate' makes an N-MNIST-format folder from static images)");
+        return EventFrameDataset.Open(name, config.DataDir, split == DatasetSplit.Train, config.T);
+    }
+
+    /// <summary>The model's input <c>[C, H, W]</c> per step: the frame shape for event data, else the loader's image shape.</summary>
+    public static ImageShape ModelInput(IImageDataset dataset, ImageShape loaderShape) =>
+        dataset is ISequenceDataset s ? s.FrameShape : loaderShape;
+
+    /// <summary>How batches become <c>[T, B, C, H, W]</c>: frames reshaped for event data, else the configured encoding.</summary>
+    public static InputEncoder Encoder(TrainConfig config, IImageDataset dataset) => dataset is ISequenceDataset s
+        ? new FrameSequenceEncoder(s.Steps, s.FrameShape)
+        : InputEncoder.Create(config.Encoding, config.T, config.Seed);
 
     public IImageDataset Train { get; }
     public IImageDataset Test { get; }
