@@ -9,7 +9,7 @@ public class BenchCommandTests
     [Fact]
     public void Bench_neuron_writes_the_json_the_issue_specifies()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var r = CliRunner.Run("bench", "neuron", "-N", "1000", "--T", "2", "--repeats", "1", "--json", tmp["b.json"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         using var doc = JsonDocument.Parse(File.ReadAllText(tmp["b.json"]));

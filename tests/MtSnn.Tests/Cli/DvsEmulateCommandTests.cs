@@ -9,7 +9,7 @@ public class DvsEmulateCommandTests
     [Fact]
     public void Emulated_digits_are_written_in_the_nmnist_layout_and_read_back()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var r = CliRunner.Run("dvs-emulate", "--dataset", "digits", "--out", tmp["ev"], "--limit", "12", "--seed", "3");
         Assert.True(r.ExitCode == 0, r.ToString());
         foreach (var split in new[] { "train", "test" })

@@ -7,7 +7,7 @@ namespace MtSnn.Tests.Cli;
 /// <summary><c>mtsnn neuron</c>, the playground: the CSV it writes, the plot, and its errors.</summary>
 public class NeuronCommandTests
 {
-    private static string Input(Repo.TempDir tmp, string text)
+    private static string Input(TempDir tmp, string text)
     {
         string path = tmp["x.txt"];
         File.WriteAllText(path, text);
@@ -20,7 +20,7 @@ public class NeuronCommandTests
     [Fact]
     public void Cascade_pow2_trace_matches_the_arithmetic_and_the_header_is_exact()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         // IF, cascade, K = 2, pow2: theta = (1, 0.5), lambda = (1, 0.5), soft reset, V_th = 1.
         // t0: x = 1.6 -> H = 1.6; R1 = 1.6 >= 1 -> S1 = 1; R2 = 0.6 >= 0.5 -> S2 = 1; O = 1.5; V = 1.6 - 1.5 = 0.1
         // t1: x = 0.3 -> H = 0.4; R1 = 0.4 < 1 -> S1 = 0; R2 = 0.4 < 0.5 -> S2 = 0; O = 0;   V = 0.4
@@ -40,7 +40,7 @@ public class NeuronCommandTests
     [Fact]
     public void Parallel_uniform_hard_reset_lif_trace()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         // LIF tau = 2, decay_input, V_reset = 0; parallel, K = 2, uniform: theta = (1, 0.5), lambda = (0.5, 0.5); hard reset.
         // t0: H = 0 + (1.2 - 0)/2 = 0.6 -> S1 = 0, S2 = 1, O = 0.5, fired -> V = 0
         // t1: H = 0 + (0.8 - 0)/2 = 0.4 -> nothing fires, V = 0.4
@@ -58,7 +58,7 @@ public class NeuronCommandTests
     [Fact]
     public void Csv_and_png_files_are_written()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var r = CliRunner.Run("neuron", "--mode", "cascade", "--levels", "4", "--input", Path.Combine(Repo.Root, "examples", "current.txt"),
                               "--csv", tmp["out/trace.csv"], "--plot", tmp["out/trace.png"]);
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -79,7 +79,7 @@ public class NeuronCommandTests
     [InlineData("1\nNaN\n", "x.txt:2: 'NaN' is not a finite number")]
     public void Malformed_input_is_one_error_line_with_the_line_number_and_exit_2(string text, string expected)
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var r = CliRunner.Run("neuron", "--input", Input(tmp, text), "--csv", tmp["t.csv"]);
         Assert.Equal(2, r.ExitCode);
         var line = Assert.Single(r.ErrorLines);
@@ -97,7 +97,7 @@ public class NeuronCommandTests
     [InlineData(new[] { "--reset", "sideways" }, "allowed: soft, hard")]
     public void Invalid_options_are_one_error_line_and_exit_2(string[] options, string expected)
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var r = CliRunner.Run(["neuron", "--input", Input(tmp, "1\n"), .. options]);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expected, Assert.Single(r.ErrorLines));

@@ -1,11 +1,12 @@
 using MtSnn.Data;
 using Xunit;
+using MtSnn.Tests.TestSupport;
 
 namespace MtSnn.Tests.Data;
 
 public class DownloadTests : IDisposable
 {
-    private readonly TempFolder _dir = new();
+    private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

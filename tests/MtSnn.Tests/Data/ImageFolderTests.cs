@@ -1,12 +1,13 @@
 using MtSnn.Data;
 using SkiaSharp;
 using Xunit;
+using MtSnn.Tests.TestSupport;
 
 namespace MtSnn.Tests.Data;
 
 public class ImageFolderTests : IDisposable
 {
-    private readonly TempFolder _dir = new();
+    private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -3,21 +3,6 @@ using System.IO.Compression;
 
 namespace MtSnn.Tests.Data;
 
-/// <summary>A temporary folder for files a test writes in a real on-disk format; deleted on dispose.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder() => Path = Directory.CreateTempSubdirectory("mtsnn-data-test-").FullName;
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
-
 /// <summary>Writes IDX files byte by byte from the format's definition: big-endian magic, big-endian sizes, data.</summary>
 internal static class IdxWriter
 {

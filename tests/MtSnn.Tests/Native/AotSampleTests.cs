@@ -13,7 +13,7 @@ public class AotSampleTests
     [Fact]
     public void The_runtime_sample_publishes_with_native_aot_and_runs_a_model()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string project = Path.Combine(Repo.Root, "samples", "MtSnn.Runtime.AotSample", "MtSnn.Runtime.AotSample.csproj");
         var env = new Dictionary<string, string?> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" };
         var pub = Repo.Run("dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", tmp["bin"],

@@ -16,14 +16,14 @@ public class NativeLoadScenarioTests
 {
     private static readonly string Cli = Path.Combine(Repo.Root, "src", "MtSnn.Cli", "MtSnn.Cli.csproj");
 
-    private static Dictionary<string, string?> Env(Repo.TempDir tmp) => new()
+    private static Dictionary<string, string?> Env(TempDir tmp) => new()
     {
         ["MTSNN_CACHE"] = tmp["cache"],
         ["MSBUILDDISABLENODEREUSE"] = "1",
         ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
     };
 
-    private static string[] Isolated(Repo.TempDir tmp) => ["-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={tmp["artifacts"]}"];
+    private static string[] Isolated(TempDir tmp) => ["-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={tmp["artifacts"]}"];
 
     private static void AssertDoctorWorked(Repo.ProcessResult r, bool expectRepair)
     {
@@ -45,7 +45,7 @@ public class NativeLoadScenarioTests
     [Fact]
     public void Dotnet_run()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var r = Repo.Run("dotnet", ["run", "--project", Cli, .. Isolated(tmp), "--", "doctor"], env: Env(tmp));
         AssertDoctorWorked(r, expectRepair: true);
         // A second start finds the shim already corrected and prints nothing.
@@ -59,7 +59,7 @@ public class NativeLoadScenarioTests
     [InlineData(true)]
     public void Published_app(bool ridSpecific)
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string[] rid = ridSpecific ? ["-r", "linux-x64", "--self-contained", "false"] : [];
         var pub = Repo.Run("dotnet", ["publish", Cli, "-c", "Release", "-o", tmp["app"], .. rid, .. Isolated(tmp)], env: Env(tmp));
         Assert.True(pub.ExitCode == 0, pub.ToString());
@@ -72,7 +72,7 @@ public class NativeLoadScenarioTests
     /// MTSNN_LIBTORCH: an app without libtorch of its own (as the CUDA bundle is) runs on the libtorch of the
     /// named folder; a bad folder, or a folder while the app carries its own libtorch, is one clear error.
     /// </summary>
-    private static void MtsnnLibTorchIsHonoured(Repo.TempDir tmp)
+    private static void MtsnnLibTorchIsHonoured(TempDir tmp)
     {
         string app = tmp["app/MtSnn.Cli.dll"];
         var env = Env(tmp);
@@ -99,7 +99,7 @@ public class NativeLoadScenarioTests
     [Fact]
     public void Installed_dotnet_tool()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var pack = Repo.Run("dotnet", ["pack", Cli, "-c", "Release", "-o", tmp["nupkg"], .. Isolated(tmp)], env: Env(tmp));
         Assert.True(pack.ExitCode == 0, pack.ToString());
         var env = Env(tmp);

@@ -50,7 +50,7 @@ public class ShimRepairTests
     [Fact]
     public void Repair_in_place_writes_the_cache_then_a_second_run_reuses_it()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string cache = tmp["cache"];
         string shimA = tmp["a/" + ShimRepair.ShimFileName], shimB = tmp["b/" + ShimRepair.ShimFileName];
         Directory.CreateDirectory(tmp["a"]); Directory.CreateDirectory(tmp["b"]);
@@ -75,7 +75,7 @@ public class ShimRepairTests
     [Fact]
     public void A_damaged_cache_entry_is_rebuilt_not_used()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string shim = tmp[ShimRepair.ShimFileName];
         File.Copy(Repo.OriginalShim, shim);
         var first = ShimRepair.RepairInPlace(shim, tmp["cache"]);
@@ -92,7 +92,7 @@ public class ShimRepairTests
         var stdcxx = LibStdCxxInfo.Probe();
         Assert.NotNull(stdcxx);
         if (!File.Exists("/usr/bin/ldd")) return; // ldd (libc-bin) is on every glibc system; nothing to check without it
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         // The shim finds libtorch through RUNPATH $ORIGIN: lay the libtorch natives beside it as symlinks.
         foreach (var f in Directory.GetFiles(Repo.LibTorchNatives))
             File.CreateSymbolicLink(tmp[Path.GetFileName(f)], f);
@@ -143,7 +143,7 @@ public class ShimRepairTests
     [MemberData(nameof(MalformedFiles))]
     public void Malformed_or_foreign_files_are_refused_with_a_clear_error_and_nothing_written(string name, byte[] bytes, string expected)
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string file = tmp[ShimRepair.ShimFileName];
         File.WriteAllBytes(file, bytes);
         var e = Assert.Throws<ElfFormatException>(() => ShimRepair.RepairInPlace(file, tmp["cache"]));
@@ -157,7 +157,7 @@ public class ShimRepairTests
     [Fact]
     public void A_library_that_needs_no_repair_is_left_alone()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string file = tmp[ShimRepair.ShimFileName];
         File.Copy(Path.Combine(Repo.LibTorchNatives, "libc10.so"), file);
         byte[] before = File.ReadAllBytes(file);

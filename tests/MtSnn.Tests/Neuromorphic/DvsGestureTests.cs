@@ -1,6 +1,7 @@
 using MtSnn.Data.Neuromorphic;
 using Xunit;
 using static MtSnn.Tests.Neuromorphic.Bytes;
+using MtSnn.Tests.TestSupport;
 
 namespace MtSnn.Tests.Neuromorphic;
 

@@ -1,5 +1,6 @@
 using MtSnn.Data.Neuromorphic;
 using Xunit;
+using MtSnn.Tests.TestSupport;
 
 namespace MtSnn.Tests.Neuromorphic;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using MtSnn.Data.Neuromorphic;
 using Xunit;
+using MtSnn.Tests.TestSupport;
 
 namespace MtSnn.Tests.Neuromorphic;
 

@@ -51,12 +51,4 @@ public static class Repo
         }
         return new ProcessResult(p.ExitCode, stdout.Result, stderr.Result);
     }
-
-    /// <summary>A fresh temporary folder, deleted on dispose.</summary>
-    public sealed class TempDir : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("mtsnn-test-").FullName;
-        public string this[string relative] => System.IO.Path.Combine(Path, relative);
-        public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
-    }
 }

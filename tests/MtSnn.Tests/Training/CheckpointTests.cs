@@ -14,7 +14,7 @@ public class CheckpointTests
     [Fact]
     public void Resume_GivesTheSameLossesAsTheUninterruptedRun()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var config = TrainingFixtures.Tiny(epochs: 2);
         double[] uninterrupted;
         using (var a = new Trainer(config))
@@ -38,7 +38,7 @@ public class CheckpointTests
     [Fact]
     public void FailedWrite_LeavesThePreviousCheckpointIntact_AndDamageIsDetected()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string path = tmp["last.ckpt"];
         using var t = new Trainer(TrainingFixtures.Tiny(epochs: 2, maxBatches: 1));
         t.Run(stopAfterEpoch: 1);
@@ -73,7 +73,7 @@ public class CheckpointTests
     [Fact]
     public void RoundTrip_RestoresWeights_AndRejectsAModelOfAnotherShape()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         using var t = new Trainer(TrainingFixtures.Tiny(epochs: 1, maxBatches: 1));
         t.Run();
         CheckpointFile.Save(tmp["a.ckpt"], t.CurrentCheckpoint());

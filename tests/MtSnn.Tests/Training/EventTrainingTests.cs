@@ -12,7 +12,7 @@ public class EventTrainingTests
     [Fact]
     public void Trains_on_emulated_event_frames_with_the_data_sets_own_time_axis()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var emu = CliRunner.Run("dvs-emulate", "--dataset", "digits", "--out", tmp["ev"], "--limit", "40");
         Assert.True(emu.ExitCode == 0, emu.ToString());
         var r = CliRunner.Run("train", "--dataset", "nmnist", "--data", tmp["ev"], "--model", "digits-cnn", "--T", "3",

@@ -57,14 +57,14 @@ public class TrainCliTests
     [Fact]
     public void MissingDataFiles_OneLine_Exit2()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         AssertBadInput("cifar10: data_batch_1.bin not found", "train", "--dataset", "cifar10", "--data", tmp.Path, "--model", "digits-cnn");
     }
 
     [Fact]
     public void Config_UnknownKey_And_BadJson()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         File.WriteAllText(tmp["a.json"], "{\"dataset\": \"digits\", \"colour\": \"red\"}");
         AssertBadInput("unknown key 'colour'", "train", "--config", tmp["a.json"]);
         File.WriteAllText(tmp["b.json"], "{\"T\": ");
@@ -76,7 +76,7 @@ public class TrainCliTests
     [Fact]
     public void Config_SetsEveryOption_CommandLineOverrides()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         File.WriteAllText(tmp["c.json"], """{"T": 2, "lr": 0.1, "mode": "cascade", "levels": 3, "nesterov": true, "optimizer": "sgd", "data": null, "epochs": 7}""");
         var options = new TrainCliOptions();
         var cmd = new Command("train");
@@ -99,7 +99,7 @@ public class TrainCliTests
     [Fact]
     public void Checkpoints_Resume_AndEval_ErrorPaths()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         string dir = tmp["run"];
         AssertBadInput("--resume: no checkpoint", "train", "--out", dir, "--resume");
         AssertBadInput("--resume needs --out DIR", "train", "--resume");
@@ -134,7 +134,7 @@ public class TrainCliTests
     [Fact]
     public void Compare_And_Demo_WriteTableJsonAndPlot()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var (code, output, err) = Run("compare", "--modes", "single,cascade", "--levels-list", "2,3", "--T-list", "1", "--epochs", "1", "--max-batches", "1", "--workers", "1", "--out", tmp["cmp"]);
         Assert.True(code == 0, err);
         Assert.Contains("| cascade | 3 | pow2 | 1 |", output);

@@ -15,7 +15,7 @@ public class TrainingRunTests
     [Fact]
     public void ShortDigitsRun_LearnsAboveChance_AndWritesEveryOutput()
     {
-        using var tmp = new Repo.TempDir();
+        using var tmp = new TempDir();
         var config = new TrainConfig
         {
             Dataset = "digits", Model = "digits-cnn", T = 1, Epochs = 3, BatchSize = 64, Optimizer = OptimizerKind.Adam, Lr = 5e-3,
