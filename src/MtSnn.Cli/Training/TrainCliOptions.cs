@@ -44,11 +44,12 @@ public sealed class TrainCliOptions
     public Option<int> Workers { get; } = new("--workers") { Description = "Data loader threads.", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount - 1) };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:N.", DefaultValueFactory = _ => "cpu" };
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of weights, data order, augmentation and encoding.", DefaultValueFactory = _ => 0L };
+    public Option<int?> FrameSize { get; } = new("--frame-size") { Description = "Event data sets: bin the events to frames of this height and width (default: cifar10-dvs 48, nmnist 34)." };
     public Option<int> MaxBatches { get; } = new("--max-batches") { Description = "Train (and test) on at most this many batches per epoch (0 = all); for measuring speed.", DefaultValueFactory = _ => 0 };
     public Option<string?> Config { get; } = new("--config") { Description = "JSON file of options (keys = option names without dashes); the command line overrides it." };
 
     private Option[] TrainOptions => [Dataset, Data, Model, T, Epochs, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule, Warmup,
-        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Seed, MaxBatches, Config];
+        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Seed, MaxBatches, FrameSize, Config];
 
     /// <summary>Adds every option (training and neuron) to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
@@ -117,6 +118,7 @@ public sealed class TrainCliOptions
         Device = p.GetValue(Device)!,
         Seed = p.GetValue(Seed),
         MaxBatches = p.GetValue(MaxBatches),
+        FrameSize = p.GetValue(FrameSize),
     }.Validate();
 
     /// <summary>Options that may differ when resuming (everything else comes from the checkpoint).</summary>

@@ -52,6 +52,8 @@ public sealed record TrainConfig
     public long Seed { get; init; }
     /// <summary>Stop every epoch after this many training batches (and evaluate on as many test batches); 0 = all. For measuring.</summary>
     public int MaxBatches { get; init; }
+    /// <summary>Event data sets: frames are binned to this height and width (null: the data set's default).</summary>
+    public int? FrameSize { get; init; }
 
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> with one line naming the value and what is allowed.</summary>
     public TrainConfig Validate()
@@ -71,6 +73,7 @@ public sealed record TrainConfig
         if (!double.IsFinite(LabelSmoothing) || LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"label smoothing must be in [0, 1) (got {LabelSmoothing})");
         if (!double.IsFinite(ClipGrad) || ClipGrad < 0) throw new ArgumentException($"gradient clipping max norm must be >= 0 (got {ClipGrad}; 0 = off)");
         if (Workers is < 1 or > 256) throw new ArgumentException($"workers must be in 1..256 (got {Workers})");
+        if (FrameSize is < 1) throw new ArgumentException($"frame size must be >= 1 (got {FrameSize})");
         if (MaxBatches < 0) throw new ArgumentException($"max batches must be >= 0 (got {MaxBatches}; 0 = all)");
         _ = SpikingLoss.Create(Loss, LabelSmoothing, TetLambda);
         new LearningRateSchedule { Kind = Schedule, BaseLr = Lr, Gamma = Gamma }.Validate();
@@ -110,6 +113,7 @@ public sealed record TrainConfig
             ["device"] = Device,
             ["seed"] = Seed,
             ["max-batches"] = MaxBatches,
+            ["frame-size"] = FrameSize,
         };
         NeuronOptionsJson.Write(Neuron, j);
         return j;
@@ -152,6 +156,7 @@ public sealed record TrainConfig
                 Device = S(j, "device") ?? d.Device,
                 Seed = j["seed"]?.GetValue<long>() ?? d.Seed,
                 MaxBatches = j["max-batches"]?.GetValue<int>() ?? d.MaxBatches,
+                FrameSize = j["frame-size"]?.GetValue<int?>() ?? d.FrameSize,
             };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)

@@ -33,7 +33,7 @@ public sealed class TrainingData : IDisposable
         if (!EventFrameDataset.Names.Contains(name)) return DataSets.Open(name, config.DataDir, split);
         if (string.IsNullOrEmpty(config.DataDir))
             throw new ArgumentException($"{name}: --data DIR is required (event recordings cannot be downloaded; 'mtsnn dvs-emulate' makes an N-MNIST-format folder from static images)");
-        return EventFrameDataset.Open(name, config.DataDir, split == DatasetSplit.Train, config.T);
+        return EventFrameDataset.Open(name, config.DataDir, split == DatasetSplit.Train, config.T, config.FrameSize);
     }
 
     /// <summary>The model's input <c>[C, H, W]</c> per step: the frame shape for event data, else the loader's image shape.</summary>

@@ -16,13 +16,14 @@ public class EventTrainingTests
         var emu = CliRunner.Run("dvs-emulate", "--dataset", "digits", "--out", tmp["ev"], "--limit", "40");
         Assert.True(emu.ExitCode == 0, emu.ToString());
         var r = CliRunner.Run("train", "--dataset", "nmnist", "--data", tmp["ev"], "--model", "digits-cnn", "--T", "3",
-                              "--epochs", "1", "--batch-size", "16", "--mode", "cascade", "--levels", "2", "--out", tmp["run"]);
+                              "--epochs", "1", "--batch-size", "16", "--mode", "cascade", "--levels", "2", "--frame-size", "17", "--out", tmp["run"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         var summary = JsonNode.Parse(File.ReadAllText(tmp["run/summary.json"]))!;
         Assert.Equal("nmnist", summary["config"]!["dataset"]!.GetValue<string>());
         Assert.Equal(3, summary["config"]!["T"]!.GetValue<int>());
+        Assert.Equal(17, summary["config"]!["frame-size"]!.GetValue<int>());
         var metrics = File.ReadAllLines(tmp["run/metrics.csv"]);
-        Assert.Equal(2, metrics.Length);   // header + one epoch; 40 training samples of 2 x 34 x 34 frames went through
+        Assert.Equal(2, metrics.Length);   // header + one epoch; 40 training samples of T = 3 frames of 2 x 17 x 17 went through
 
         var eval = CliRunner.Run("eval", tmp["run/best.ckpt"]);
         Assert.True(eval.ExitCode == 0, eval.ToString());
