@@ -62,7 +62,7 @@ public static class DemoCommand
             stdout.Write(notes);
             if (dir is not null)
             {
-                SweepRunner.Write(dir, rows, $"# mtsnn demo: single vs multi-threshold on the 8x8 digits\n\ndigits-cnn (Conv 1-16 3x3, BN, LIF, AvgPool 2, FC 256-64, LIF, FC 64-10), LIF tau = 2, direct encoding; Adam lr 5e-3, cosine schedule, batch 64, {e} epochs, seed {s0}; 1,442 training and 355 test images. Only the neuron and T differ between rows.", notes);
+                SweepRunner.Write(dir, rows, $"# mtsnn demo: single vs multi-threshold on the 8x8 digits\n\ndigits-cnn (Conv 1-32 3x3, BN, LIF, Conv 32-64 3x3, BN, LIF, AvgPool 2, FC 1024-128, LIF, FC 128-10), LIF tau = 2, direct encoding; Adam lr 5e-3, cosine schedule, batch 64, {e} epochs, seed {s0}; 1,442 training and 355 test images. Only the neuron and T differ between rows.", notes);
                 stdout.WriteLine($"\nwrote {dir}: report.md, results.json, accuracy.png, runs/");
             }
             return 0;
