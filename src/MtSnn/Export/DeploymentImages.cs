@@ -38,6 +38,16 @@ public sealed class DeploymentImages
     /// <summary>Images <c>[start, start + count)</c> back to back.</summary>
     public ReadOnlySpan<float> Images(int start, int count) => Pixels.AsSpan(start * ImageSize, count * ImageSize);
 
+    /// <summary>Images already decoded: <paramref name="pixels"/> holds <c>labels.Length x C H W</c> values.</summary>
+    public static DeploymentImages FromPixels(string name, ImageShape shape, int numClasses, float[] pixels, int[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (pixels.LongLength != (long)labels.Length * shape.Size)
+            throw new ArgumentException($"{pixels.LongLength} pixel values for {labels.Length} images of {shape.Size}");
+        return new DeploymentImages(name, shape, numClasses, pixels, labels);
+    }
+
     /// <summary>Decodes the first <paramref name="limit"/> images (all when 0) of <paramref name="dataset"/>; event (sequence) data is refused.</summary>
     public static DeploymentImages Load(IImageDataset dataset, int limit = 0)
     {
