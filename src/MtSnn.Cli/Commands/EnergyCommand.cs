@@ -39,6 +39,7 @@ public static class EnergyCommand
             DeploymentImages images;
             SopEstimate? analytic = null;
             OpCounts counts;
+            ImageCheck? check = null;
             if (IsCheckpoint(path))
             {
                 using var r = ReferenceModel.Load(path, p.GetValue(dataset) is null ? p.GetValue(data) : null);
@@ -47,8 +48,11 @@ public static class EnergyCommand
                 string name = p.GetValue(dataset) ?? r.Checkpoint.Config.Dataset;
                 string? dir = p.GetValue(data) ?? (p.GetValue(dataset) is null ? r.Checkpoint.Config.DataDir : null);
                 images = DeployData.Open(name, dir, model, p.GetValue(limit));
-                counts = EngineRun.Run(new Engine(model), images, p.GetValue(threads)).Counts!;
-                analytic = AnalyticCount.Measure(r.Model, exported, model, images);
+                var run = EngineRun.Run(new Engine(model), images, p.GetValue(threads));
+                counts = run.Counts!;
+                var referenceLogits = new float[run.Logits.Length];
+                analytic = AnalyticCount.Measure(r.Model, exported, model, images, referenceLogits: referenceLogits);
+                check = ImageCheck.Compute(analytic, run, referenceLogits, model.Graph.NumClasses);
             }
             else
             {
@@ -57,7 +61,7 @@ public static class EnergyCommand
                 images = DeployData.Open(name, p.GetValue(data), model, p.GetValue(limit));
                 counts = EngineRun.Run(new Engine(model), images, p.GetValue(threads)).Counts!;
             }
-            var table = new EnergyTable(model, counts, analytic, energy);
+            var table = new EnergyTable(model, counts, analytic, energy, check);
             string md = table.Markdown($"Energy of {Path.GetFileName(path)} on {images.Name}");
             stdout.Write(md);
             if (p.GetValue(outDir) is { } dirOut)

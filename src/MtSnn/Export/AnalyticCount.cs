@@ -8,9 +8,10 @@ public static class AnalyticCount
 {
     /// <summary>
     /// Runs <paramref name="model"/> (exported as <paramref name="exported"/>, loaded as <paramref name="deployed"/>)
-    /// on every image in batches of <paramref name="batch"/>, recording each neuron's planes, and counts.
+    /// on every image in batches of <paramref name="batch"/>, recording each neuron's planes, and counts. When
+    /// <paramref name="referenceLogits"/> is given (images x classes) it receives the TorchSharp logits.
     /// </summary>
-    public static SopEstimate Measure(SpikingModel model, ExportedModel exported, MtSnnModel deployed, DeploymentImages images, int batch = 64)
+    public static SopEstimate Measure(SpikingModel model, ExportedModel exported, MtSnnModel deployed, DeploymentImages images, int batch = 64, float[]? referenceLogits = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(exported);
@@ -23,6 +24,7 @@ public static class AnalyticCount
         {
             int count = Math.Min(batch, images.Count - start);
             var r = TorchReference.Run(model, images.Images(start, count), count, steps, recordSpikes: true);
+            if (referenceLogits is not null) r.Logits.CopyTo(referenceLogits.AsSpan(start * deployed.Graph.NumClasses));
             for (int b = 0; b < count; b++)
                 estimator.AddImage(layer =>
                 {

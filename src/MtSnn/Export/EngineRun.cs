@@ -9,7 +9,9 @@ namespace MtSnn.Export;
 /// <param name="Logits">Each image's logits, <c>images x classes</c>.</param>
 /// <param name="Counts">Every operation of every inference (per-thread counts merged), or null when not counted.</param>
 /// <param name="Seconds">Wall time of the inferences.</param>
-public sealed record EngineRunResult(int[] Predictions, float[] Logits, OpCounts? Counts, double Seconds)
+/// <param name="ImageSops">Total SOPs of each image, or null when not counted.</param>
+/// <param name="ImageSpikes">Spikes of each image per layer and level (layers in graph order, levels within), or null when not counted.</param>
+public sealed record EngineRunResult(int[] Predictions, float[] Logits, OpCounts? Counts, double Seconds, long[]? ImageSops, long[][]? ImageSpikes)
 {
     /// <summary>Images run.</summary>
     public int Images => Predictions.Length;
@@ -33,6 +35,8 @@ public static class EngineRun
         int n = images.Count, classes = engine.NumClasses;
         var logits = new float[(long)n * classes];
         var predictions = new int[n];
+        var imageSops = count ? new long[n] : null;
+        var imageSpikes = count ? new long[n][] : null;
         var merged = count ? new OpCounts() : null;
         int chunks = Math.Min(n, threads * 8);
         var watch = Stopwatch.StartNew();
@@ -42,7 +46,16 @@ public static class EngineRun
             for (int i = (int)((long)n * c / chunks), end = (int)((long)n * (c + 1) / chunks); i < end; i++)
             {
                 var l = logits.AsSpan(i * classes, classes);
+                long before = counts?.Sops ?? 0;
+                var spikesBefore = counts is null ? null : Spikes(counts);
                 engine.Infer(images.Image(i), l, counts);
+                if (counts is not null)
+                {
+                    imageSops![i] = counts.Sops - before;
+                    var spikes = Spikes(counts);
+                    if (spikesBefore!.Length == spikes.Length) for (int j = 0; j < spikes.Length; j++) spikes[j] -= spikesBefore[j];
+                    imageSpikes![i] = spikes;
+                }
                 predictions[i] = ArgMax(l);
             }
             if (counts is not null) lock (merged!) merged.Add(counts);
@@ -50,8 +63,10 @@ public static class EngineRun
         if (threads == 1) for (int c = 0; c < chunks; c++) RunChunk(c);
         else Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, RunChunk);
         watch.Stop();
-        return new EngineRunResult(predictions, logits, merged, watch.Elapsed.TotalSeconds);
+        return new EngineRunResult(predictions, logits, merged, watch.Elapsed.TotalSeconds, imageSops, imageSpikes);
     }
+
+    private static long[] Spikes(OpCounts counts) => [.. counts.Layers.SelectMany(l => l.LevelSpikes)];
 
     /// <summary>Index of the largest value (the first on ties).</summary>
     public static int ArgMax(ReadOnlySpan<float> v)

@@ -51,7 +51,14 @@ public sealed class SopEstimate
     /// <summary>Time steps T.</summary>
     public int TimeSteps { get; }
     /// <summary>Images counted.</summary>
-    public long Images { get; internal set; }
+    public long Images => ImageSops.Count;
+    /// <summary>Total SOPs of each image, in the order they were added.</summary>
+    public List<long> ImageSops { get; } = [];
+    /// <summary>Spikes of each image per neuron layer and level (layers in graph order, levels within), in the order the images were added.</summary>
+    public List<long[]> ImageSpikes { get; } = [];
+
+    /// <summary>Every layer's spikes per level so far, concatenated in graph order.</summary>
+    internal long[] SpikeVector() => [.. Layers.SelectMany(l => l.LevelSpikes)];
     /// <summary>Total SOPs.</summary>
     public long Sops => Layers.Sum(l => l.Sops);
     /// <summary>Total integer-convention SOPs.</summary>

@@ -100,6 +100,8 @@ public sealed class SopEstimator
     {
         ArgumentNullException.ThrowIfNull(planesOf);
         var data = new Dictionary<int, ReadOnlyMemory<byte>>();
+        long before = Result.Sops;
+        var spikesBefore = Result.SpikeVector();
         foreach (var step in _steps)
         {
             switch (step)
@@ -123,7 +125,10 @@ public sealed class SopEstimator
                     break;
             }
         }
-        Result.Images++;
+        Result.ImageSops.Add(Result.Sops - before);
+        var spikes = Result.SpikeVector();
+        for (int j = 0; j < spikes.Length; j++) spikes[j] -= spikesBefore[j];
+        Result.ImageSpikes.Add(spikes);
     }
 
     private Synapse PlanSynapse(int i, LayerSpec layer, Value x, Shape3 inShape)
