@@ -52,7 +52,7 @@ public static class InferCommand
             string mode = arithmetic == EngineArithmetic.Integer ? "integer" : "float32";
 
             stdout.WriteLine(string.Create(Inv, $"{path} on {images.Name} ({images.Count} images, {mode}, T = {model.Graph.TimeSteps}): accuracy {accuracy * 100:F2}%, {run.ImagesPerSecond:F1} img/s on {p.GetValue(threads)} thread(s) (counting)"));
-            stdout.WriteLine(string.Create(Inv, $"multiplications in the spiking layers: {CountsReport.SpikingMultiplications(counts)} (read-out: {counts.ReadoutMultiplications / counts.Inferences} per image)"));
+            stdout.WriteLine(string.Create(Inv, $"multiplications in the spiking layers: {CountsReport.SpikingMultiplications(counts)} over all {counts.Inferences} images (read-out: {counts.ReadoutMultiplications / counts.Inferences} per image)"));
             ReferenceComparison? cmp = null;
             ThroughputComparison? speed = null;
             if (p.GetValue(reference) is { } ckpt)
@@ -89,7 +89,7 @@ public static class InferCommand
                     ["ann_energy_pj_per_image"] = energy.AnnPicojoules, ["ann_macs"] = energy.AnnMacs,
                     ["agreement_with_reference"] = cmp?.Agreement, ["logits_max_relative_error"] = cmp?.LogitsMaxRelativeError,
                     ["reference_accuracy"] = cmp?.ReferenceAccuracy,
-                    ["counts_note"] = "additions, comparisons, sops, integer_sops, macs_first_layer: per image; totals and layers: sums over all images",
+                    ["counts_note"] = "additions, comparisons, sops, integer_sops, macs_first_layer, readout_multiplications: per image; multiplications_spiking_layers, totals and layers: sums over all images",
                     ["totals"] = CountsReport.TotalsJson(counts),
                     ["energy"] = CountsReport.EnergyJson(energy),
                     ["layers"] = CountsReport.LayersJson(counts),
