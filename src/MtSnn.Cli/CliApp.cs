@@ -25,6 +25,9 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DvsEmulateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(InferCommand.Create());
+        root.Subcommands.Add(EnergyCommand.Create());
         return root;
     }
 

@@ -43,9 +43,8 @@ public static class EvalCommand
             };
             c.Validate();
             var dev = Devices.Resolve(c.Device);
-            var test = TrainingData.Open(c, DatasetSplit.Test);
-            using var model = ModelZoo.Create(c.Model, new ModelSpec(TrainingData.ModelInput(test, test.Shape), test.NumClasses, c.Neuron));
-            CheckpointFile.LoadInto(ck, model, path);
+            var (test, built) = CheckpointModel.Build(ck, c, path);
+            using var model = built;
             model.to(dev);
             using var loader = new DataLoader(test, new DataLoaderOptions { BatchSize = c.BatchSize, Shuffle = false, Workers = c.Workers });
             var r = Evaluator.Evaluate(model, loader, TrainingData.Encoder(c, test), c.CreateLoss(), dev, c.MaxBatches);

@@ -11,6 +11,15 @@ namespace MtSnn.Export;
 /// <summary>A model as the deployment engine sees it: the graph and its float32 tensors.</summary>
 public sealed record ExportedModel(ModelGraph Graph, IReadOnlyList<TensorF32> Tensors)
 {
+    /// <summary>
+    /// Module path (as in <see cref="SpikingModel.SpikingLayers"/>) of the neuron each <c>neuron</c> layer of the
+    /// graph was exported from, by graph layer index. Not written to the file.
+    /// </summary>
+    public IReadOnlyDictionary<int, string> NeuronPaths { get; init; } = new Dictionary<int, string>();
+
+    /// <summary>The <c>.mtsnn</c> bytes (what <see cref="Write"/> writes).</summary>
+    public byte[] ToBytes() => MtSnnModelWriter.ToBytes(Graph, Tensors);
+
     /// <summary>Writes the <c>.mtsnn</c> file (safetensors + JSON graph, docs/model-format.md), atomically.</summary>
     public void Write(string path) => MtSnnModelWriter.Write(path, Graph, Tensors);
 }
@@ -42,7 +51,7 @@ public static class ModelExporter
         {
             InputShape = b.InputShape, TimeSteps = timeSteps, NumClasses = model.Spec.NumClasses, Layers = [.. b.Layers],
         };
-        return new ExportedModel(graph, b.Tensors);
+        return new ExportedModel(graph, b.Tensors) { NeuronPaths = b.NeuronPaths };
     }
 
     /// <summary>The engine's description of a neuron layer with its current (trained) parameter values.</summary>
@@ -76,11 +85,13 @@ public static class ModelExporter
         private readonly List<LayerSpec> _layers = [];
         private readonly List<Shape3> _shapes = [];
         private readonly List<TensorF32> _tensors = [];
+        private readonly Dictionary<int, string> _neuronPaths = [];
         private (Conv2d Conv, string Path)? _pendingConv;
 
         public Shape3 InputShape { get; } = inputShape;
         public IReadOnlyList<LayerSpec> Layers => _layers;
         public IReadOnlyList<TensorF32> Tensors => _tensors;
+        public IReadOnlyDictionary<int, string> NeuronPaths => _neuronPaths;
         public int Last => _layers.Count - 1;
         private Shape3 Current => Last < 0 ? InputShape : _shapes[Last];
 
@@ -137,7 +148,7 @@ public static class ModelExporter
                     Add(new AvgPool2dSpec(cur.H, cur.H));
                     break;
                 case MultiThresholdNode node:
-                    Add(new NeuronLayerSpec(ToSpec(node)));
+                    _neuronPaths[Add(new NeuronLayerSpec(ToSpec(node)))] = path;
                     break;
                 case BasicBlock block:
                     WalkBlock(block, path);
