@@ -26,7 +26,7 @@ public sealed class DigitsCheckpoint : IDisposable
         if (e.ExitCode != 0) throw new InvalidOperationException($"export failed: {e}");
     }
 
-    public Repo.TempDir Dir { get; } = new();
+    public TempDir Dir { get; } = new();
     public string Checkpoint => Dir["run/last.ckpt"];
     public string Model => Dir["digits.mtsnn"];
     public void Dispose() => Dir.Dispose();
