@@ -52,18 +52,29 @@ internal static class CudaEmulator
         fwd.Append("    }\n}\n");
         bwd.Append("    }\n}\n");
         File.WriteAllText(dir["kernels.cpp"], tu.Append(fwd).Append(bwd).ToString());
-        Compile(dir, "kernels.cpp", Path.Combine(Here(), "cuda_cpu_driver.cpp"));
+        Compile(dir, "kernels.cpp", Driver.Value);
         WriteCases(dir["cases.bin"], cases, ids);
         Execute(dir["emu"], dir["cases.bin"], dir["results.bin"]);
         return ReadResults(dir["results.bin"], cases);
     }
 
-    /// <summary>Compiles and links the given sources into <c>emu</c> in <paramref name="dir"/>.</summary>
-    public static void Compile(MtSnn.Tests.TestSupport.TempDir dir, params string[] sources)
+    /// <summary>Compiles and links the given sources (or objects) into <c>emu</c> in <paramref name="dir"/>.</summary>
+    public static void Compile(MtSnn.Tests.TestSupport.TempDir dir, params string[] sources) =>
+        Gpp([.. sources.Select(s => Path.IsPathRooted(s) ? s : dir[s]), "-o", dir["emu"]]);
+
+    /// <summary>The emulation runtime and driver (cuda_cpu_driver.cpp), compiled once per test process.</summary>
+    private static readonly Lazy<string> Driver = new(() =>
+    {
+        var dir = new MtSnn.Tests.TestSupport.TempDir();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => dir.Dispose();
+        Gpp(["-c", Path.Combine(Here(), "cuda_cpu_driver.cpp"), "-o", dir["driver.o"]]);
+        return dir["driver.o"];
+    });
+
+    private static void Gpp(IEnumerable<string> arguments)
     {
         var args = new List<string> { "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-I", Here() };
-        args.AddRange(sources.Select(s => Path.IsPathRooted(s) ? s : dir[s]));
-        args.AddRange(["-o", dir["emu"]]);
+        args.AddRange(arguments);
         var (code, output) = Process(FindGpp()!, args, TimeSpan.FromMinutes(3));
         if (code != 0) throw new InvalidOperationException($"g++ failed ({code}): {output[..Math.Min(output.Length, 4000)]}");
     }

@@ -5,8 +5,46 @@
 // 32 params given), float a, float vth, then x[T N], v0[N], dL/dO[T N]?, dL/dV_last[N]? (storage elements).
 // Output per case: o[T N], v_last[N], h[T N] (float), spikes[T K N]? (bytes), dL/dX[T N], dL/dV[-1][N]?, acc[2] (float).
 #include "cuda_cpu_shim.h"
+#include <barrier>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+thread_local mt_dim3 threadIdx, blockIdx;
+mt_dim3 blockDim, gridDim;
+static std::barrier<>* mt_emu_barrier = nullptr;
+static std::mutex mt_emu_atomic_lock;
+
+void __syncthreads() { mt_emu_barrier->arrive_and_wait(); }
+
+float atomicAdd(float* address, float value)
+{
+    std::lock_guard<std::mutex> guard(mt_emu_atomic_lock);
+    float old = *address;
+    *address = old + value;
+    return old;
+}
+
+// Runs kernel() for every thread of a 1-D grid: block after block, each block's threads concurrently.
+template <class Kernel>
+static void mt_emu_launch(unsigned int grid, unsigned int block, Kernel kernel)
+{
+    gridDim.x = grid;
+    blockDim.x = block;
+    for (unsigned int b = 0; b < grid; ++b)
+    {
+        std::barrier<> barrier((std::ptrdiff_t)block);
+        mt_emu_barrier = &barrier;
+        std::vector<std::thread> threads;
+        threads.reserve(block);
+        for (unsigned int t = 0; t < block; ++t)
+            threads.emplace_back([=] { blockIdx.x = b; threadIdx.x = t; kernel(); });
+        for (auto& th : threads) th.join();
+        mt_emu_barrier = nullptr;
+    }
+}
 
 void mt_forward(int kernel, void* const* p, int steps, long long n);
 void mt_backward(int kernel, void* const* p, int steps, long long n);
