@@ -1,3 +1,4 @@
+using MtSnn.Kernels.Cuda;
 using MtSnn.Neurons;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,8 +10,9 @@ public sealed record FusedNeuronOutput(Tensor Output, Tensor VLast, Tensor? Spik
 
 /// <summary>
 /// The one place that picks a fused kernel for the multi-threshold neuron (MT-SNN.md §2) over a whole sequence.
-/// CPU float32 tensors run <see cref="CpuNeuronKernel"/> through a custom autograd function; other devices and dtypes
-/// are refused (a CUDA kernel will be added here).
+/// CPU float32 tensors run <see cref="CpuNeuronKernel"/> through a custom autograd function; CUDA float32, float16 and
+/// bfloat16 tensors run <see cref="CudaNeuronKernel"/> (when <see cref="CudaRuntime.Availability"/> is true); other
+/// devices and dtypes are refused.
 /// </summary>
 public static class FusedNeuron
 {
@@ -21,7 +23,8 @@ public static class FusedNeuron
     /// one element; null = <see cref="NeuronOptions.VThreshold"/>). <paramref name="state"/> picks what forward keeps for
     /// backward (default H, measured faster than recomputing it; same memory as keeping X).
     /// </summary>
-    /// <exception cref="NotSupportedException">x is not a float32 CPU tensor.</exception>
+    /// <exception cref="NotSupportedException">x is neither a float32 CPU tensor nor a float32/float16/bfloat16 CUDA tensor
+    /// with the CUDA runtime available (the message says what is missing).</exception>
     public static FusedNeuronOutput MultiStep(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA = null, Tensor? vth = null,
         bool withSpikes = false, BackwardState state = BackwardState.StoreH)
     {
@@ -29,6 +32,7 @@ public static class FusedNeuron
         ArgumentNullException.ThrowIfNull(v0);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (NeuronDispatch.IsCudaKernelInput(x)) return MultiStepCuda(x, v0, options, plifA, vth, withSpikes, state);
         if (x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32)
             throw new NotSupportedException($"fused neuron kernels need a float32 CPU tensor (got {x.dtype} on {x.device}); use the composed neuron for other devices and dtypes");
         if (x.dim() < 1) throw new ArgumentException($"x must be [T, ...] with at least one dimension (got a {x.dim()}-d tensor)");
@@ -41,6 +45,23 @@ public static class FusedNeuron
         // No dispose scope of our own here: TorchSharp keeps per-output tensors on the autograd node (to materialise
         // missing output gradients), and they must live as long as the graph. Everything lands in the caller's scope.
         var outs = FusedNeuronFunction.apply(x, v0, plifA!, vth!, new FusedCall(options, state, withSpikes));
+        return new FusedNeuronOutput(outs[0], outs[1], withSpikes ? outs[2] : null);
+    }
+
+    private static FusedNeuronOutput MultiStepCuda(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA, Tensor? vth,
+        bool withSpikes, BackwardState state)
+    {
+        if (CudaRuntime.Availability is { Available: false } a)
+            throw new NotSupportedException($"the fused CUDA neuron kernel cannot run: {a.Reason}; use the composed reference (backend auto or reference)");
+        if (state != BackwardState.StoreH) throw new NotSupportedException($"the CUDA kernel keeps H for the backward (BackwardState.StoreH); {state} is CPU only");
+        if (x.dim() < 1) throw new ArgumentException($"x must be [T, ...] with at least one dimension (got a {x.dim()}-d tensor)");
+        long perStep = x.shape[0] == 0 ? 0 : x.numel() / x.shape[0];
+        if (v0.numel() != 1 && v0.numel() != perStep)
+            throw new ArgumentException($"v0 must have one element or as many as one step of x ({perStep}); got {v0.numel()}");
+        if (v0.device_type != DeviceType.CUDA) throw new NotSupportedException($"v0 must be on the GPU with x (got {v0.device})");
+        CheckScalar(plifA, "PLIF a");
+        CheckScalar(vth, "V_th");
+        var outs = FusedCudaNeuronFunction.apply(x, v0, plifA!, vth!, new FusedCall(options, state, withSpikes));
         return new FusedNeuronOutput(outs[0], outs[1], withSpikes ? outs[2] : null);
     }
 

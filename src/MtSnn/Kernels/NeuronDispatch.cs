@@ -1,3 +1,4 @@
+using MtSnn.Kernels.Cuda;
 using MtSnn.Neurons;
 using static TorchSharp.torch;
 
@@ -6,7 +7,10 @@ namespace MtSnn.Kernels;
 /// <summary>Which implementation runs the neuron.</summary>
 public enum NeuronBackend
 {
-    /// <summary>The fused kernel where one exists for the tensor (CPU float32), else the composed reference.</summary>
+    /// <summary>
+    /// The fused kernel where one exists for the tensor (CPU float32; CUDA float32/float16/bfloat16 when
+    /// <see cref="CudaRuntime.Availability"/> is true), else the composed reference.
+    /// </summary>
     Auto,
     /// <summary>Always the composed reference (<see cref="ReferenceNeuron"/>), the oracle.</summary>
     Reference,
@@ -16,7 +20,9 @@ public enum NeuronBackend
 
 /// <summary>
 /// The one place that decides, per call, between the fused kernels and the composed reference:
-/// CPU float32 → <see cref="CpuNeuronKernel"/> (through <see cref="FusedNeuron"/>); anything else, or a request for
+/// CPU float32 → <see cref="CpuNeuronKernel"/>, CUDA float32/float16/bfloat16 → <see cref="CudaNeuronKernel"/> when the
+/// CUDA runtime is available (both through <see cref="FusedNeuron"/>); a CUDA tensor without it runs the reference, and
+/// the reason is kept in <see cref="LastFallbackReason"/> and printed once to stderr; anything else, or a request for
 /// the membrane sequence (an analysis feature only the reference records), → <see cref="ReferenceNeuron"/>.
 /// <see cref="Default"/> (or <c>MTSNN_NEURON_BACKEND=auto|reference|fused</c>) forces a choice for the process.
 /// </summary>
@@ -37,8 +43,19 @@ public static class NeuronDispatch
         _ => throw new ArgumentException($"invalid neuron backend '{name}' (allowed: auto, reference, fused)"),
     };
 
+    /// <summary>Why the last Auto choice for a CUDA tensor ran the reference instead of the CUDA kernel (null: it has not happened).</summary>
+    public static string? LastFallbackReason { get; private set; }
+
+    private static int _noticePrinted;
+
     /// <summary>Whether a fused kernel exists for this input.</summary>
-    public static bool HasFusedKernel(Tensor x) => x.device_type == TorchSharp.DeviceType.CPU && x.dtype == ScalarType.Float32;
+    public static bool HasFusedKernel(Tensor x) =>
+        (x.device_type == TorchSharp.DeviceType.CPU && x.dtype == ScalarType.Float32)
+        || (IsCudaKernelInput(x) && CudaRuntime.Availability.Available);
+
+    /// <summary>A CUDA tensor of a dtype the CUDA kernel stores (float32, float16, bfloat16).</summary>
+    internal static bool IsCudaKernelInput(Tensor x) =>
+        x.device_type == TorchSharp.DeviceType.CUDA && x.dtype is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
 
     /// <summary>The backend that will run <paramref name="x"/> when <paramref name="requested"/> is asked for.</summary>
     public static NeuronBackend Choose(Tensor x, NeuronBackend requested, bool storeMembrane)
@@ -49,8 +66,19 @@ public static class NeuronDispatch
             NeuronBackend.Reference => NeuronBackend.Reference,
             NeuronBackend.Fused when storeMembrane => throw new NotSupportedException("the fused neuron does not record the membrane sequence (StoreMembrane); use the reference backend"),
             NeuronBackend.Fused => NeuronBackend.Fused,
-            _ => HasFusedKernel(x) && !storeMembrane ? NeuronBackend.Fused : NeuronBackend.Reference,
+            _ => HasFusedKernel(x) && !storeMembrane ? NeuronBackend.Fused : AutoFallback(x),
         };
+    }
+
+    /// <summary>The reference, noting (once on stderr) when a CUDA tensor missed the CUDA kernel for lack of the runtime.</summary>
+    private static NeuronBackend AutoFallback(Tensor x)
+    {
+        if (IsCudaKernelInput(x) && CudaRuntime.Availability is { Available: false } a)
+        {
+            LastFallbackReason = $"the CUDA neuron kernel is unavailable ({a.Reason}); the composed reference runs";
+            if (Interlocked.Exchange(ref _noticePrinted, 1) == 0) Console.Error.WriteLine($"mtsnn: notice: {LastFallbackReason}");
+        }
+        return NeuronBackend.Reference;
     }
 
     /// <summary>

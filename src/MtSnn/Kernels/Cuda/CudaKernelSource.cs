@@ -1,0 +1,211 @@
+using System.Security.Cryptography;
+using System.Text;
+using MtSnn.Neurons;
+using static TorchSharp.torch;
+
+namespace MtSnn.Kernels.Cuda;
+
+/// <summary>
+/// Generates the CUDA C source of the fused multi-threshold neuron (MT-SNN.md §2), the same forward and BPTT backward
+/// as <see cref="CpuNeuronKernel"/>, specialised by constants (<see cref="CudaKernelSpec"/>). One thread per neuron
+/// <c>i</c>, the time loop inside with the state in registers; every <c>[T, N]</c> access <c>t N + i</c> is coalesced
+/// across a warp. The source has no includes and uses only <c>__global__</c>, <c>__device__</c>, <c>__shared__</c>,
+/// <c>__syncthreads</c>, <c>atomicAdd</c>, <c>__float_as_uint</c>/<c>__uint_as_float</c> and C math, so it also
+/// compiles as C++ against a small shim (the CPU emulation the tests use).
+/// </summary>
+public static partial class CudaKernelSource
+{
+    /// <summary>
+    /// Forward kernel <c>(x, v0, o, vlast, hs, spikes, params, steps, n)</c>: per step <c>H = charge(V, X[t])</c>,
+    /// fire, <c>O[t] = sum_k lambda_k S_k</c>, <c>H[t]</c> kept (float32) for the backward, soft <c>V = H - V_th O</c> /
+    /// hard <c>V = S_any ? V_reset : H</c>; <c>spikes</c> (uint8 <c>[T, K, N]</c>) may be null.
+    /// </summary>
+    public static CudaKernelCode Forward(CudaKernelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var o = spec.Options;
+        string body = $$"""
+            extern "C" __global__ void {{Placeholder}}(const mt_storage* __restrict__ x, const mt_storage* __restrict__ v0,
+                mt_storage* __restrict__ o, mt_storage* __restrict__ vlast, float* __restrict__ hs,
+                unsigned char* __restrict__ spikes, const float* __restrict__ params, int steps, long long n)
+            {
+                const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+                if (i >= n) return;
+            {{LevelTable(spec)}}
+                float v = mt_load(v0, i);
+                for (int t = 0; t < steps; ++t)
+                {
+                    const long long at = (long long)t * n + i;
+                    const float x_t = mt_load(x, at);
+                    const float h = {{Charge(o, "x_t")}};
+                    float o_t, s_any;
+            {{Fire(o, "h", "o_t", "s_any", writeSpikes: true)}}
+                    v = {{Reset(o, "h", "o_t", "s_any")}};
+                    mt_store(o, at, o_t);
+                    if (hs) hs[at] = h;
+                }
+                mt_store(vlast, i, v);
+            }
+
+            """;
+        return Assemble(spec, "mtsnn_fwd", body);
+    }
+
+    /// <summary>
+    /// Backward kernel <c>(hs, v0, go, gvlast, gx, gv0, acc, params, steps, n)</c>, BPTT t = T-1..0 with
+    /// <c>gV = dL/dV[t]</c> from <c>dL/dV_last</c>: reset backward (soft: <c>gH = gV</c>, <c>gV_th -= O gV</c>, unless
+    /// detached <c>gO -= V_th gV</c>; hard: <c>gH = gV (1 - S_any)</c>, unless detached <c>gS_any = gV (V_reset - H)</c>),
+    /// fire backward through the surrogate (parallel: <c>S_any = S_K</c>; cascade: the residual chain and
+    /// <c>S_any = 1 - prod_k (1 - S_k)</c>), charge backward (<c>dL/dX = gH dH/dX</c>, <c>gV = gH dH/dV</c>,
+    /// <c>gbeta += gH dH/dbeta</c>). <c>go</c>, <c>gvlast</c>, <c>gv0</c> may be null (zeros / not written). When
+    /// <c>acc</c> is non-null, <c>acc[0] += sum dL/dbeta</c> (PLIF with runtime a) and <c>acc[1] += sum dL/dV_th</c>:
+    /// a tree reduction in shared memory per block, then one <c>atomicAdd</c> per block (float; the order of blocks is
+    /// not deterministic).
+    /// </summary>
+    public static CudaKernelCode Backward(CudaKernelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var o = spec.Options;
+        bool soft = o.EffectiveReset == ResetMode.Soft, detach = o.DetachReset, needBeta = spec.RuntimePlifA;
+        var (dhdx, dhdv) = ChargeDerivatives(o);
+        string previous = needBeta
+            ? $$"""
+                        float h_prev = 0.0f, v_prev;
+                        if (t == 0) v_prev = mt_load(v0, i);
+                        else
+                        {
+                            h_prev = hs[at - n];
+                            float o_p, s_p;
+                {{Fire(o, "h_prev", "o_p", "s_p", writeSpikes: false)}}
+                            v_prev = {{Reset(o, "h_prev", "o_p", "s_p")}};
+                        }
+                """
+            : "            const float h_prev = t > 0 ? hs[at - n] : 0.0f;\n";
+        string body = $$"""
+            {{SurrogateFunction(o.Surrogate)}}
+            extern "C" __global__ void {{Placeholder}}(const float* __restrict__ hs, const mt_storage* __restrict__ v0,
+                const mt_storage* __restrict__ go, const mt_storage* __restrict__ gvlast, mt_storage* __restrict__ gx,
+                mt_storage* __restrict__ gv0, float* __restrict__ acc, const float* __restrict__ params, int steps, long long n)
+            {
+                const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+                float g_beta = 0.0f, g_vth = 0.0f;
+                if (i < n)
+                {
+            {{LevelTable(spec)}}
+                    float gv = gvlast ? mt_load(gvlast, i) : 0.0f;
+                    float h = steps > 0 ? hs[(long long)(steps - 1) * n + i] : 0.0f;
+                    for (int t = steps - 1; t >= 0; --t)
+                    {
+                        const long long at = (long long)t * n + i;
+            {{previous}}
+                        float g_o = go ? mt_load(go, at) : 0.0f;
+                        const float g_sany = {{(!soft && !detach ? $"gv * ({F((float)o.VReset)} - h)" : "0.0f")}};
+                        {{(soft && !detach ? "g_o -= gv * vth;" : "")}}
+                        float g_h, o_t = 0.0f, s_any;
+            {{FireBackward(o)}}
+                        {{(soft ? "g_h += gv; g_vth -= o_t * gv;" : "g_h += gv * (1.0f - s_any);")}}
+                        mt_store(gx, at, g_h * {{dhdx}});
+                        {{(needBeta ? $"g_beta += g_h * {DhDBeta(o)};" : "")}}
+                        gv = g_h * {{dhdv}};
+                        h = h_prev;
+                    }
+                    if (gv0) mt_store(gv0, i, gv);
+                }
+                if (!acc) return;
+                __shared__ float red[2 * MT_BLOCK];
+                red[threadIdx.x] = g_beta;
+                red[MT_BLOCK + threadIdx.x] = g_vth;
+                __syncthreads();
+                for (int s = MT_BLOCK / 2; s > 0; s >>= 1)
+                {
+                    if ((int)threadIdx.x < s)
+                    {
+                        red[threadIdx.x] += red[threadIdx.x + s];
+                        red[MT_BLOCK + threadIdx.x] += red[MT_BLOCK + threadIdx.x + s];
+                    }
+                    __syncthreads();
+                }
+                if (threadIdx.x == 0)
+                {
+                    {{(needBeta ? "atomicAdd(acc, red[0]);" : "")}}
+                    atomicAdd(acc + 1, red[MT_BLOCK]);
+                }
+            }
+
+            """;
+        return Assemble(spec, "mtsnn_bwd", body);
+    }
+
+    /// <summary>The two kernels of <paramref name="spec"/>.</summary>
+    public static (CudaKernelCode Forward, CudaKernelCode Backward) Both(CudaKernelSpec spec) => (Forward(spec), Backward(spec));
+
+    private const string Placeholder = "MTSNN_ENTRY";
+
+    /// <summary>Fire backward (statements): sets <c>g_h</c>, <c>o_t</c>, <c>s_any</c>, subtracts the thresholds' share from <c>g_vth</c>.</summary>
+    private static string FireBackward(NeuronOptions o) => o.Mode == FiringMode.Cascade
+        ? """
+                      {
+                          float u_[MT_K], sp_[MT_K], r_ = h, fired_ = 0.0f;
+                          #pragma unroll
+                          for (int k = 0; k < MT_K; ++k)
+                          {
+                              const float s_ = r_ >= th[k] ? 1.0f : 0.0f;
+                              u_[k] = r_ - th[k];
+                              sp_[k] = s_;
+                              fired_ += s_;
+                              o_t += s_ * w[k];
+                              r_ -= s_ * rs[k];
+                          }
+                          s_any = fminf(fired_, 1.0f);
+                          float gr_ = 0.0f, gth_ = 0.0f;
+                          #pragma unroll
+                          for (int k = MT_K - 1; k >= 0; --k)
+                          {
+                              const float s_ = sp_[k], g_ = mt_surrogate(u_[k]);
+                              const float route_ = fired_ - s_ == 0.0f ? g_sany : 0.0f;
+                              const float ag_ = (g_o * w[k] + route_) * g_;
+                              const float rg_ = g_ * rs[k];
+                              const float gu_ = ag_ - gr_ * rg_;
+                              gth_ += gr_ * s_ * w[k] + gu_ * sc[k];
+                              gr_ = fmaf(gr_, 1.0f - rg_, ag_);
+                          }
+                          g_vth -= gth_;
+                          g_h = gr_;
+                      }
+          """
+        : """
+                      {
+                          float gth_ = 0.0f, s_ = 0.0f;
+                          g_h = 0.0f;
+                          #pragma unroll
+                          for (int k = 0; k < MT_K; ++k)
+                          {
+                              const float u_ = h - th[k];
+                              s_ = u_ >= 0.0f ? 1.0f : 0.0f;
+                              o_t += s_ * w[k];
+                              float gs_ = g_o * w[k];
+                              if (k == MT_K - 1) gs_ += g_sany;
+                              const float gu_ = gs_ * mt_surrogate(u_);
+                              g_h += gu_;
+                              gth_ += gu_ * sc[k];
+                          }
+                          g_vth -= gth_;
+                          s_any = s_;
+                      }
+          """;
+
+    private static CudaKernelCode Assemble(CudaKernelSpec spec, string prefix, string body)
+    {
+        var o = spec.Options;
+        string header =
+            $"// MtSnn fused multi-threshold neuron (MT-SNN.md §2), generated by MtSnn.Kernels.Cuda.CudaKernelSource.\n" +
+            $"// {o.Dynamics}{(o.Dynamics == Dynamics.IF ? "" : $" decay_input={o.DecayInput}")} {o.Mode} K={o.Levels} " +
+            $"{o.EffectivePreset} {o.EffectiveReset} detach_reset={o.DetachReset} surrogate={o.Surrogate} storage={spec.Storage} " +
+            $"runtime_vth={spec.RuntimeVThreshold} runtime_a={spec.RuntimePlifA}\n" +
+            $"constexpr int MT_K = {o.Levels};\nconstexpr int MT_BLOCK = {spec.BlockSize};\n" + StorageHelpers(spec.Storage);
+        string text = header + body;
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+        string entry = $"{prefix}_{hash}";
+        return new CudaKernelCode(entry, text.Replace(Placeholder, entry, StringComparison.Ordinal));
+    }
+}

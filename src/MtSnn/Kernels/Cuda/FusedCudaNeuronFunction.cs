@@ -1,0 +1,86 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MtSnn.Kernels.Cuda;
+
+/// <summary>
+/// The custom autograd function around <see cref="CudaNeuronKernel"/>, the CUDA twin of the CPU's fused function:
+/// inputs <c>(X [T, ...], V[-1], a?, V_th?, call)</c>, outputs <c>(O [T, ...], V_last [...], S?)</c>; backward returns
+/// <c>dL/dX</c>, <c>dL/dV[-1]</c>, <c>dL/da = dL/dbeta beta (1 - beta)</c> with <c>beta = sigmoid(a)</c>, and
+/// <c>dL/dV_th</c>. Forward keeps H (float32) for the backward. X, O, V and their gradients stay in X's dtype
+/// (float32, float16 or bfloat16); the kernels compute in float32. a and V_th are passed to the kernels as a device
+/// tensor, so no value is read back to the host (no synchronisation).
+/// </summary>
+internal sealed class FusedCudaNeuronFunction : autograd.MultiTensorFunction<FusedCudaNeuronFunction>
+{
+    public override string Name => "MtSnnFusedCudaNeuron";
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var x = ((Tensor)vars[0]).contiguous();
+        var v0Input = (Tensor)vars[1];
+        var plifA = vars[2] as Tensor;
+        var vth = vars[3] as Tensor;
+        var call = (FusedCall)vars[4];
+        var spec = new CudaKernelSpec(call.Options, x.dtype, runtimeVThreshold: vth is not null, runtimePlifA: plifA is not null);
+        int steps = (int)x.shape[0];
+        long neurons = x.shape[0] == 0 ? 0 : x.numel() / x.shape[0];
+        var v0 = (v0Input.numel() == 1 ? v0Input.reshape(1).expand(neurons) : v0Input.reshape(neurons)).to(x.dtype, x.device).contiguous();
+        var parameters = plifA is null && vth is null ? null : cat([Scalar(plifA, x), Scalar(vth, x)]);
+        var stateShape = x.shape[1..];
+        var o = empty_like(x);
+        var vLast = empty(stateShape, x.dtype, x.device);
+        var h = empty(x.shape, float32, x.device);
+        long[] spikeShape = [steps, spec.Options.Levels, .. stateShape];
+        var spikes = call.WithSpikes ? empty(spikeShape, uint8, x.device) : null;
+        if (steps == 0) vLast.copy_(v0.reshape(stateShape));
+        CudaNeuronKernel.Forward(spec, x, v0, o, vLast, h, spikes, parameters, steps, neurons);
+        ctx.save_for_backward(parameters is null ? [h, v0] : [h, v0, parameters]);
+        ctx.save_data("spec", spec);
+        ctx.save_data("steps", steps);
+        ctx.save_data("neurons", neurons);
+        ctx.save_data("v0Input", (v0Input.shape, v0Input.dtype));
+        ctx.save_data("a", plifA is null ? null! : (plifA.shape, plifA.dtype, plifA.device));
+        ctx.save_data("vth", vth is null ? null! : (vth.shape, vth.dtype, vth.device));
+        if (spikes is not null) ctx.mark_non_differentiable([spikes]);
+        // As in the CPU function: missing output gradients arrive as invalid tensors and are read as zeros.
+        ctx.set_materialize_grads(false);
+        return spikes is null ? [o, vLast] : [o, vLast, spikes];
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grads)
+    {
+        var saved = ctx.get_saved_variables();
+        var spec = (CudaKernelSpec)ctx.get_data("spec");
+        int steps = (int)ctx.get_data("steps");
+        long neurons = (long)ctx.get_data("neurons");
+        var (h, v0) = (saved[0], saved[1]);
+        var parameters = saved.Count > 2 ? saved[2] : null;
+        var device = h.device;
+        var gO = Defined(grads, 0) ? grads[0].to(spec.Storage, device).contiguous() : null;
+        var gVLast = Defined(grads, 1) ? grads[1].to(spec.Storage, device).reshape(neurons).contiguous() : null;
+        var gX = empty(h.shape, spec.Storage, device);
+        var gV0 = steps == 0 ? (gVLast ?? zeros(neurons, spec.Storage, device)).clone() : empty(neurons, spec.Storage, device);
+        var a = ctx.get_data("a") as (long[] Shape, ScalarType Dtype, Device Device)?;
+        var th = ctx.get_data("vth") as (long[] Shape, ScalarType Dtype, Device Device)?;
+        var acc = a is null && th is null ? null : zeros(2, float32, device);
+        if (steps > 0) CudaNeuronKernel.Backward(spec, h, v0, gO, gVLast, gX, gV0, acc, parameters, steps, neurons);
+        var (v0Shape, v0Dtype) = ((long[], ScalarType))ctx.get_data("v0Input");
+        long v0Count = v0Shape.Aggregate(1L, (p, q) => p * q);
+        var gV0Out = (v0Count == neurons ? gV0.reshape(v0Shape) : gV0.to_type(float32).sum().reshape(v0Shape)).to_type(v0Dtype);
+        Tensor? gA = null, gTh = null;
+        if (a is { } ai && acc is not null && parameters is not null)
+        {
+            var beta = parameters[0].sigmoid();
+            gA = (acc[0] * beta * (1 - beta)).reshape(ai.Shape).to(ai.Dtype, ai.Device);
+        }
+        if (th is { } ti && acc is not null) gTh = acc[1].reshape(ti.Shape).to(ti.Dtype, ti.Device);
+        return [gX.reshape(h.shape), gV0Out, gA!, gTh!, null!];
+    }
+
+    private static bool Defined(List<Tensor> grads, int i) => i < grads.Count && grads[i] is { IsInvalid: false };
+
+    /// <summary>A one-element tensor as float32 <c>[1]</c> on x's device (0 when absent), detached.</summary>
+    private static Tensor Scalar(Tensor? t, Tensor x) =>
+        t is null ? zeros(1, float32, x.device) : t.detach().reshape(1).to(float32, x.device);
+}

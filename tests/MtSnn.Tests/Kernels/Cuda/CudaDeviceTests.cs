@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using MtSnn.Kernels;
+using MtSnn.Kernels.Cuda;
+using MtSnn.Neurons;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace MtSnn.Tests.Kernels.Cuda;
+
+/// <summary>A fact that runs only where the CUDA kernel can run (driver, device, NVRTC, and a CUDA libtorch); skipped with the reason otherwise.</summary>
+public sealed class CudaFactAttribute : FactAttribute
+{
+    /// <summary>Null when a GPU run is possible, else why not.</summary>
+    public static readonly string? Unavailable = Probe();
+
+    public CudaFactAttribute() { if (Unavailable is { } why) Skip = why; }
+
+    private static string? Probe()
+    {
+        var a = CudaRuntime.Availability;
+        if (!a.Available) return $"no CUDA: {a.Reason}";
+        try
+        {
+            string why = MtSnn.Native.Devices.CudaUnavailableReason();
+            return why.Length == 0 ? null : $"no CUDA in libtorch: {why} (set {MtSnn.Native.TorchRuntime.LibTorchVariable})";
+        }
+        catch (Exception e) { return $"no CUDA in libtorch: {e.Message}"; }
+    }
+}
+
+/// <summary>A theory with the same condition as <see cref="CudaFactAttribute"/>.</summary>
+public sealed class CudaTheoryAttribute : TheoryAttribute
+{
+    public CudaTheoryAttribute() { if (CudaFactAttribute.Unavailable is { } why) Skip = why; }
+}
+
+/// <summary>
+/// The CUDA kernel on a real GPU: the launch layer against the reference and the CPU kernel with the same cases and
+/// assertions as the CPU emulation; the autograd function and the dispatch through <see cref="FusedNeuron"/> and
+/// <see cref="MultiThresholdNode"/>; a timing report (printed, never asserted).
+/// </summary>
+public class CudaDeviceTests(ITestOutputHelper output)
+{
+    private static readonly Device Gpu = new(DeviceType.CUDA, 0);
+
+    public static TheoryData<int> SurrogateIndices() => [.. Enumerable.Range(0, KernelCases.Surrogates.Length)];
+
+    [CudaTheory]
+    [MemberData(nameof(SurrogateIndices))]
+    public void Float32_kernels_on_the_gpu_match_the_reference_and_the_cpu_kernel(int surrogateIndex)
+    {
+        var rng = new Random(9000 + surrogateIndex);
+        var cases = new List<EmuCase>();
+        int c = 0;
+        foreach (var o in KernelCases.All(KernelCases.Surrogates[surrogateIndex], rng))
+        {
+            int steps = c % 6 == 0 ? 1 : rng.Next(1, 6);
+            int n = c % 5 == 0 ? 3000 + rng.Next(3) : KernelCases.NeuronCounts[rng.Next(KernelCases.NeuronCounts.Length)];
+            if (c++ % 3 == surrogateIndex % 3) cases.Add(EmulationCases.Make(o, ScalarType.Float32, steps, n, rng));
+        }
+        EmulationAssert.MatchesReference(cases, Run(cases), storageTolerance: 0);
+    }
+
+    [CudaTheory]
+    [InlineData(ScalarType.Float16, 1.0 / 1024)]
+    [InlineData(ScalarType.BFloat16, 1.0 / 128)]
+    public void Half_precision_kernels_on_the_gpu_match_the_reference(ScalarType storage, double epsilon)
+    {
+        var rng = new Random(storage == ScalarType.Float16 ? 26 : 27);
+        var cases = KernelCases.All(KernelCases.Surrogates[storage == ScalarType.Float16 ? 1 : 5], rng).Where((_, i) => i % 2 == 0)
+            .Select((o, i) => EmulationCases.Make(o, storage, rng.Next(1, 5), KernelCases.NeuronCounts[rng.Next(KernelCases.NeuronCounts.Length)], new Random(i)))
+            .ToList();
+        EmulationAssert.MatchesReference(cases, Run(cases), epsilon);
+    }
+
+    [CudaTheory]
+    [InlineData(ScalarType.Float32, 1e-5)]
+    [InlineData(ScalarType.Float16, 2e-2)]
+    [InlineData(ScalarType.BFloat16, 1e-1)]
+    public void The_module_on_cuda_runs_the_fused_kernel_and_agrees_with_its_reference_backend(ScalarType dtype, double tolerance)
+    {
+        using var scope = NewDisposeScope();
+        Assert.Equal(NeuronBackend.Fused, NeuronDispatch.Choose(zeros(2, dtype, Gpu), NeuronBackend.Auto, storeMembrane: false));
+        Assert.Equal(NeuronBackend.Reference, NeuronDispatch.Choose(zeros(2, float64, Gpu), NeuronBackend.Auto, storeMembrane: false));
+        var o = new NeuronOptions { Mode = FiringMode.Cascade, Levels = 4, Dynamics = Dynamics.PLIF, TrainableVThreshold = true };
+        // multiples of 1/64 in [-0.5, 1.5): exact in every dtype here
+        var x = (randint(-32, 96, [4, 2, 3, 5], generator: new Generator(7)).to_type(float32) / 64).to(dtype, Gpu);
+        Tensor RunWith(NeuronBackend b)
+        {
+            using var node = new MultiThresholdNode(o) { Backend = b, RecordSpikes = true };
+            node.to(Gpu);
+            var xi = x.detach().transpose(2, 3).requires_grad_(true);   // non-contiguous input
+            var y = node.forward(xi);
+            (y.to_type(float32) * linspace(-1, 1, y.numel(), device: Gpu).reshape(y.shape)).sum().backward();
+            Assert.Equal(new long[] { 4, 4, 2, 5, 3 }, node.LastSpikes!.shape);
+            return cat([y.detach().to_type(float32).flatten(), xi.grad!.to_type(float32).flatten(), node.PlifA!.grad!.to_type(float32).flatten()])
+                .cpu().MoveToOuterDisposeScope();
+        }
+        var fused = RunWith(NeuronBackend.Fused).data<float>().ToArray();
+        var reference = RunWith(NeuronBackend.Reference).data<float>().ToArray();
+        for (int i = 0; i < fused.Length; i++)
+            Assert.True(Math.Abs(fused[i] - reference[i]) <= tolerance * (1 + Math.Abs(reference[i])), $"[{i}] fused {fused[i]} reference {reference[i]}");
+    }
+
+    [CudaFact]
+    public void A_missing_output_gradient_counts_as_zero_and_a_scalar_v0_broadcasts()
+    {
+        using var scope = NewDisposeScope();
+        var o = new NeuronOptions { Mode = FiringMode.Parallel, Levels = 3 };
+        var x = (rand([3, 7], generator: new Generator(3)) * 2).to(Gpu).requires_grad_(true);
+        var v0 = tensor(0.25f, device: Gpu).requires_grad_(true);
+        var r = FusedNeuron.MultiStep(x, v0, o);
+        r.VLast.sum().backward();               // O unused: its gradient never arrives
+        var xr = x.detach().cpu().requires_grad_(true);
+        var v0r = tensor(0.25f).requires_grad_(true);
+        ReferenceNeuron.MultiStep(xr, v0r.expand(7), o).VLast.sum().backward();
+        Assert.True(allclose(x.grad!.cpu(), xr.grad!, 1e-5, 1e-6));
+        Assert.True(allclose(v0.grad!.cpu(), v0r.grad!, 1e-5, 1e-6));
+    }
+
+    [CudaFact]
+    public void Report_timings_of_forward_plus_backward()
+    {
+        const int steps = 8, neurons = 1 << 22;
+        var cases = new (string Name, NeuronOptions O)[]
+        {
+            ("LIF single", new NeuronOptions()),
+            ("LIF cascade K=4", new NeuronOptions { Mode = FiringMode.Cascade, Levels = 4 }),
+            ("LIF parallel K=4", new NeuronOptions { Mode = FiringMode.Parallel, Levels = 4 }),
+            ("PLIF cascade K=4", new NeuronOptions { Mode = FiringMode.Cascade, Levels = 4, Dynamics = Dynamics.PLIF }),
+        };
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float16 })
+            foreach (var (name, o) in cases)
+            {
+                using var scope = NewDisposeScope();
+                var x = rand([steps, neurons], device: Gpu).to_type(dtype);
+                var gO = rand([steps, neurons], device: Gpu).to_type(dtype);
+                var v0 = zeros(neurons, dtype, Gpu);
+                var a = o.Dynamics == Dynamics.PLIF ? tensor(0f, device: Gpu).requires_grad_(true) : null;
+                void Once()
+                {
+                    using var s = NewDisposeScope();
+                    FusedNeuron.MultiStep(x.detach().requires_grad_(true), v0, o, a).Output.backward([gO]);
+                }
+                for (int i = 0; i < 3; i++) Once();
+                var times = new List<double>();
+                for (int i = 0; i < 15; i++)
+                {
+                    torch.cuda.synchronize();
+                    var sw = Stopwatch.StartNew();
+                    Once();
+                    torch.cuda.synchronize();
+                    times.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                times.Sort();
+                output.WriteLine($"{name} {dtype} T={steps} N={neurons}: median {times[7]:F3} ms (min {times[0]:F3}, max {times[^1]:F3}) forward+backward through autograd");
+            }
+    }
+
+    /// <summary>Runs the cases with <see cref="CudaNeuronKernel"/> on cuda:0 and copies the results back.</summary>
+    private static IReadOnlyList<EmuResult> Run(IReadOnlyList<EmuCase> cases)
+    {
+        var results = new List<EmuResult>();
+        foreach (var e in cases)
+        {
+            using var scope = NewDisposeScope();
+            var s = e.Spec;
+            int t = e.Steps, n = e.Neurons, k = s.Options.Levels;
+            Tensor Stored(float[] v) => tensor(v).to(s.Storage, Gpu);
+            var x = Stored(e.X); var v0 = Stored(e.V0);
+            var gO = e.GradO is null ? null : Stored(e.GradO);
+            var gVl = e.GradVLast is null ? null : Stored(e.GradVLast);
+            var parameters = s.RuntimePlifA || s.RuntimeVThreshold ? tensor(new[] { e.A, e.VThreshold }).to(Gpu) : null;
+            var o = empty(t * n, s.Storage, Gpu); var vl = empty(n, s.Storage, Gpu); var h = empty(t * n, float32, Gpu);
+            var spikes = e.Spikes ? zeros(t * k * n, uint8, Gpu) : null;
+            var gx = empty(t * n, s.Storage, Gpu); var gv0 = e.GradV0 ? empty(n, s.Storage, Gpu) : null;
+            var acc = e.Accumulate ? zeros(2, float32, Gpu) : null;
+            CudaNeuronKernel.Forward(s, x, v0, o, vl, h, spikes, parameters, t, n);
+            CudaNeuronKernel.Backward(s, h, v0, gO, gVl, gx, gv0, acc, parameters, t, n);
+            float[] F(Tensor v) => v.to_type(float32).cpu().data<float>().ToArray();
+            results.Add(new EmuResult(F(o), F(vl), F(h), spikes?.cpu().data<byte>().ToArray(), F(gx), gv0 is null ? null : F(gv0),
+                acc is null ? [0f, 0f] : F(acc)));
+        }
+        return results;
+    }
+}
