@@ -44,7 +44,7 @@ internal sealed partial class Compiler<T, TA>
             weights = [.. w.Select(v => TA.Const(Math.ScaleB(v, fw)))];
             _stages.Add(new DenseMacStage<T>
             {
-                Layer = _layer, Static = x.Static, InSlot = x.Slot, OutSlot = slot, Weights = weights, Bias = Bias(bias, scale, shape.H * shape.W), Shift = fw, IsConv = true,
+                Layer = _layer, Static = x.Static, InSlot = x.Slot, OutSlot = slot, Weights = weights, Bias = Bias(bias, scale, shape.H * shape.W), Shift = fw, IsConv = true, Threads = _options.IntraOpThreads,
                 InC = c.InChannels, InH = x.Shape.H, InW = x.Shape.W, CStride = cs, YStride = ys, XStride = xs,
                 OutC = c.OutChannels, OutH = shape.H, OutW = shape.W, Kernel = c.Kernel, Stride = c.Stride, Padding = c.Padding,
             });
@@ -88,7 +88,7 @@ internal sealed partial class Compiler<T, TA>
                     for (int o = 0; o < l.OutFeatures; o++) t[i * l.OutFeatures + o] = Q(w[o * l.InFeatures + i], d);
                 return t;
             }).ToArray();
-            _stages.Add(new SpikeLinearStage<T> { Layer = _layer, Planes = planes, Positions = merge.Positions, Copies = copies, Bias = Bias(bias, scale, shape.H * shape.W), OutSlot = slot, RowOf = map });
+            _stages.Add(new SpikeLinearStage<T> { Layer = _layer, Planes = planes, Positions = merge.Positions, Copies = copies, Bias = Bias(bias, scale, shape.H * shape.W), OutSlot = slot, RowOf = map, OutFeatures = l.OutFeatures, Threads = _options.IntraOpThreads });
         }
         else
         {
@@ -108,6 +108,7 @@ internal sealed partial class Compiler<T, TA>
             {
                 Layer = _layer, Planes = planes, Positions = merge.Positions, Copies = copies, Bias = Bias(bias, scale, shape.H * shape.W), OutSlot = slot,
                 Decode = map, InH = pooled.H, InW = pooled.W, OutH = shape.H, OutW = shape.W, OutC = co, Kernel = k, Stride = c.Stride, Padding = c.Padding,
+                Threads = _options.IntraOpThreads,
             });
         }
         return new ValueInfo { Shape = shape, Slot = slot, Scale = scale };

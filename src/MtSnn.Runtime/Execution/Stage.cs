@@ -13,6 +13,8 @@ internal abstract class Stage<T> where T : unmanaged, INumber<T>
     public required int Layer { get; init; }
     /// <summary>Inputs are identical at every step: run once, reuse T times.</summary>
     public bool Static { get; init; }
+    /// <summary>Threads one call may use for its own work (<see cref="EngineOptions.IntraOpThreads"/>).</summary>
+    public int Threads { get; init; } = 1;
 
     /// <summary>Clears state before an inference.</summary>
     public virtual void Begin(Workspace<T> ws) { }

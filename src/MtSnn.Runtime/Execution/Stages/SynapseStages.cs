@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MtSnn.Runtime.Counting;
 
 namespace MtSnn.Runtime.Execution;
@@ -23,10 +25,41 @@ internal abstract class SpikeSynapseStage<T> : Stage<T> where T : unmanaged, INu
     public required T[]? Bias { get; init; }
     public required int OutSlot { get; init; }
 
+    /// <summary>
+    /// Runs the accumulation with the output columns split over <see cref="Stage{T}.Threads"/> (large layers only):
+    /// every output element sees the same operations in the same order as in one serial pass.
+    /// </summary>
     public override void Run(Workspace<T> ws, LayerCounts? counts, int convention)
     {
-        var acc = ws.Dense[OutSlot].AsSpan();
-        acc.Clear();
+        var acc = ws.Dense[OutSlot];
+        acc.AsSpan().Clear();
+        int width = RowLength;
+        long work = 0;
+        foreach (var plane in Planes) work += EstimateWork(ws.Spikes[plane.Slot].Counts[plane.Level]);
+        var rows = new long[Planes.Length];
+        IntraOp.For(Threads, work, width, 16, (lo, hi) => RunColumns(ws, acc, lo, hi, lo == 0 ? rows : null));
+        if (counts is not null)
+            for (int q = 0; q < Positions; q++)
+            {
+                int first = -1;
+                for (int p = 0; p < Planes.Length; p++)
+                {
+                    if (Planes[p].Position != q) continue;
+                    if (first < 0)
+                    {
+                        first = p;
+                        if (q > 0) counts.AddMerge(p, acc.Length);
+                    }
+                    counts.AddSops(p, rows[p] * width, Planes[p].IntegerWeight);
+                }
+                if (first < 0 && q > 0) counts.AddMerge(0, acc.Length);
+            }
+        if (Bias is not null) { VecOps<T>.AddInto(acc, Bias); counts?.AddAdditions(acc.Length); }
+    }
+
+    /// <summary>Horner evaluation restricted to columns <c>[lo, hi)</c>; records each plane's rows when asked.</summary>
+    private void RunColumns(Workspace<T> ws, T[] acc, int lo, int hi, long[]? rows)
+    {
         for (int q = 0; q < Positions; q++)
         {
             int first = -1;
@@ -36,19 +69,28 @@ internal abstract class SpikeSynapseStage<T> : Stage<T> where T : unmanaged, INu
                 if (first < 0)
                 {
                     first = p;
-                    if (q > 0) { VecOps<T>.Double(acc); counts?.AddMerge(p, acc.Length); }
+                    if (q > 0) DoubleColumns(acc, lo, hi);
                 }
                 var plane = Planes[p];
-                long sops = Scatter(acc, ws.Spikes[plane.Slot].Active(plane.Level), Copies[plane.Copy]);
-                counts?.AddSops(p, sops, plane.IntegerWeight);
+                var spikes = ws.Spikes[plane.Slot];
+                long r = Scatter(acc, spikes.Events[plane.Level], spikes.Counts[plane.Level], Copies[plane.Copy], lo, hi);
+                if (rows is not null) rows[p] = r;
             }
-            if (first < 0 && q > 0) { VecOps<T>.Double(acc); counts?.AddMerge(0, acc.Length); }
+            if (first < 0 && q > 0) DoubleColumns(acc, lo, hi);
         }
-        if (Bias is not null) { VecOps<T>.AddInto(acc, Bias); counts?.AddAdditions(acc.Length); }
     }
 
-    /// <summary>Adds the weights of every event into <paramref name="acc"/>; returns the number of accumulates.</summary>
-    protected abstract long Scatter(Span<T> acc, ReadOnlySpan<int> events, T[] weights);
+    /// <summary>Length of one weight row (the output elements one synapse event touches per output position).</summary>
+    protected abstract int RowLength { get; }
+
+    /// <summary>Estimated number of accumulates of <paramref name="count"/> events (decides whether to fork).</summary>
+    protected abstract long EstimateWork(int count);
+
+    /// <summary><c>acc = acc + acc</c> on columns <c>[lo, hi)</c> of every output position.</summary>
+    protected abstract void DoubleColumns(T[] acc, int lo, int hi);
+
+    /// <summary>Adds columns <c>[lo, hi)</c> of every event's weight rows; returns the number of rows added.</summary>
+    protected abstract long Scatter(T[] acc, int[] events, int count, T[] weights, int lo, int hi);
 }
 
 /// <summary>Linear on spikes: event at input index i adds weight column <c>RowOf[i]</c> (<c>W^T</c> row, length out).</summary>
@@ -57,18 +99,33 @@ internal sealed class SpikeLinearStage<T> : SpikeSynapseStage<T> where T : unman
     /// <summary>Input physical index to weight row (-1: no synapse, e.g. cut off by a folded pooling).</summary>
     public required int[] RowOf { get; init; }
 
-    protected override long Scatter(Span<T> acc, ReadOnlySpan<int> events, T[] weights)
+    /// <summary>Output features (length of a weight row).</summary>
+    public required int OutFeatures { get; init; }
+
+    protected override int RowLength => OutFeatures;
+
+    protected override void DoubleColumns(T[] acc, int lo, int hi) => VecOps<T>.Double(acc.AsSpan(lo, hi - lo));
+
+    protected override long EstimateWork(int count) => (long)count * OutFeatures;
+
+    protected override long Scatter(T[] acc, int[] events, int count, T[] weights, int lo, int hi)
     {
-        int n = acc.Length;
-        long sops = 0;
-        foreach (int e in events)
+        int n = OutFeatures, width = hi - lo;
+        if (acc.Length < n) throw new InvalidOperationException("spike linear: accumulator size");
+        int available = weights.Length / n;
+        ref T a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(acc), lo);
+        ref T w = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), lo);
+        var rowOf = RowOf;
+        long rows = 0;
+        for (int i = 0; i < count; i++)
         {
-            int r = RowOf[e];
+            int r = rowOf[events[i]];
             if (r < 0) continue;
-            VecOps<T>.AddInto(acc, weights.AsSpan(r * n, n));
-            sops += n;
+            if (r >= available) throw new InvalidOperationException("spike linear: weight row out of range");
+            VecOps<T>.AddInto(ref a, in Unsafe.Add(ref w, (nint)r * n), width);
+            rows++;
         }
-        return sops;
+        return rows;
     }
 }
 
@@ -89,34 +146,50 @@ internal sealed class SpikeConvStage<T> : SpikeSynapseStage<T> where T : unmanag
     public required int Stride { get; init; }
     public required int Padding { get; init; }
 
-    protected override long Scatter(Span<T> acc, ReadOnlySpan<int> events, T[] weights)
+    protected override int RowLength => OutC;
+
+    protected override void DoubleColumns(T[] acc, int lo, int hi)
     {
-        int k = Kernel, s = Stride, co = OutC;
-        long sops = 0;
-        foreach (int e in events)
+        if (lo == 0 && hi == OutC) { VecOps<T>.Double(acc.AsSpan(0, OutH * OutW * OutC)); return; }
+        for (int pos = 0; pos < OutH * OutW; pos++) VecOps<T>.Double(acc.AsSpan(pos * OutC + lo, hi - lo));
+    }
+
+    protected override long EstimateWork(int count) => (long)count * Kernel * Kernel * OutC;
+
+    protected override long Scatter(T[] acc, int[] events, int count, T[] weights, int lo, int hi)
+    {
+        int k = Kernel, s = Stride, co = OutC, width = hi - lo, inW = InW, inH = InH, pad = Padding, outW = OutW, outH = OutH;
+        if (acc.Length < outH * outW * co) throw new InvalidOperationException("spike conv: accumulator size");
+        int channels = weights.Length / (k * k * co);
+        ref T a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(acc), lo);
+        ref T w = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), lo);
+        var decode = Decode;
+        long rows = 0;
+        for (int i = 0; i < count; i++)
         {
-            int packed = Decode[e];
+            int packed = decode[events[i]];
             if (packed < 0) continue;
-            int x = packed % InW, y = packed / InW % InH, c = packed / (InW * InH);
+            int x = packed % inW, y = packed / inW % inH, c = packed / (inW * inH);
+            if (c >= channels) throw new InvalidOperationException("spike conv: input channel out of range");
             for (int ky = 0; ky < k; ky++)
             {
-                int ty = y + Padding - ky;
+                int ty = y + pad - ky;
                 if (ty < 0) break;
                 if (ty % s != 0) continue;
                 int oy = ty / s;
-                if (oy >= OutH) continue;
+                if (oy >= outH) continue;
                 for (int kx = 0; kx < k; kx++)
                 {
-                    int tx = x + Padding - kx;
+                    int tx = x + pad - kx;
                     if (tx < 0) break;
                     if (tx % s != 0) continue;
                     int ox = tx / s;
-                    if (ox >= OutW) continue;
-                    VecOps<T>.AddInto(acc.Slice((oy * OutW + ox) * co, co), weights.AsSpan(((c * k + ky) * k + kx) * co, co));
-                    sops += co;
+                    if (ox >= outW) continue;
+                    VecOps<T>.AddInto(ref Unsafe.Add(ref a, (oy * outW + ox) * co), in Unsafe.Add(ref w, ((c * k + ky) * k + kx) * co), width);
+                    rows++;
                 }
             }
         }
-        return sops;
+        return rows;
     }
 }
