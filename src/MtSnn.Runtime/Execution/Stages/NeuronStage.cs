@@ -49,6 +49,16 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
         int levels = Theta.Length;
         Array.Clear(count);
         bool vrZero = VReset == T.Zero, leaky = Dynamics != NeuronDynamics.IF;
+        // Every option hoisted into a local: the loop body then reads no fields (the stores to v and codes
+        // would otherwise force a reload of each property per element).
+        var theta = Theta;
+        var sub = Sub;
+        var subByCount = SubByCount;
+        var mode = Mode;
+        bool soft = ResetRule == NeuronReset.Soft, decayInput = DecayInput, leakIsShift = LeakIsShift;
+        int leakShift = LeakShift;
+        T vReset = VReset, leakMultiplier = LeakMultiplier;
+        if (x.Length > v.Length || x.Length > codes.Length) throw new InvalidOperationException("neuron: buffer sizes");
         long adds = 0, active = 0;
         for (int i = 0; i < x.Length; i++)
         {
@@ -56,34 +66,34 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
             if (!leaky) h = vi + x[i];
             else
             {
-                T rel = vrZero ? vi : vi - VReset;
-                T leak = LeakIsShift ? TA.ShiftRight(DecayInput ? x[i] - rel : rel, LeakShift) : TA.Mul(DecayInput ? x[i] - rel : rel, LeakMultiplier);
-                h = DecayInput ? vi + leak : vi - leak + x[i];
+                T rel = vrZero ? vi : vi - vReset;
+                T leak = leakIsShift ? TA.ShiftRight(decayInput ? x[i] - rel : rel, leakShift) : TA.Mul(decayInput ? x[i] - rel : rel, leakMultiplier);
+                h = decayInput ? vi + leak : vi - leak + x[i];
             }
             int code = 0;
             T next = h;
-            switch (Mode)
+            switch (mode)
             {
                 case NeuronFiring.Single:
-                    if (h >= Theta[0]) { code = 1; if (ResetRule == NeuronReset.Soft) { next = h - Sub[0]; adds++; } }
+                    if (h >= theta[0]) { code = 1; if (soft) { next = h - sub[0]; adds++; } }
                     break;
                 case NeuronFiring.Parallel:
                     int fired = 0;
                     for (int k = 0; k < levels; k++)
-                        if (h >= Theta[k]) { code |= 1 << k; fired++; }
-                    if (fired > 0 && ResetRule == NeuronReset.Soft) { next = h - SubByCount[fired]; adds++; }
+                        if (h >= theta[k]) { code |= 1 << k; fired++; }
+                    if (fired > 0 && soft) { next = h - subByCount[fired]; adds++; }
                     break;
                 default:
                     T r = h;
                     for (int k = 0; k < levels; k++)
-                        if (r >= Theta[k]) { code |= 1 << k; r -= Sub[k]; adds++; }
-                    if (ResetRule == NeuronReset.Soft) next = r;
+                        if (r >= theta[k]) { code |= 1 << k; r -= sub[k]; adds++; }
+                    if (soft) next = r;
                     break;
             }
             if (code != 0)
             {
                 active++;
-                if (ResetRule == NeuronReset.Hard) next = VReset;
+                if (!soft) next = vReset;
                 for (int k = 0, c = code; c != 0; k++, c >>= 1)
                     if ((c & 1) != 0) events[k][count[k]++] = i;
             }
