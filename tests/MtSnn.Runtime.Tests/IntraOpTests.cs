@@ -15,7 +15,8 @@ public sealed class IntraOpTests
     {
         var b = new NetBuilder(new Shape3(1, 20, 20), 2, seed: 5);
         b.Conv(48, 3, pad: 1); b.Neuron(n); b.MaxPool(2, 2);                      // dense MACs: 48 * 9 * 400 > 100k
-        b.Conv(48, 3, pad: 1, lo: -0.3, hi: 0.4); b.Neuron(n); b.MaxPool(2, 2);   // spike conv on 48 x 10 x 10
+        b.Conv(64, 3, pad: 1, lo: -0.3, hi: 0.4); b.Neuron(n); b.MaxPool(2, 2);   // spike conv: 64 columns = register
+        // gather chunks on one thread (float), 32-column ranges (memory gather) on two
         b.Flatten(); b.Linear(512, lo: -0.2, hi: 0.3); b.Neuron(n); b.Linear(10, lo: -0.4, hi: 0.6);
         return b.Model();
     }

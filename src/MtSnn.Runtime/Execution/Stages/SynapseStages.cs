@@ -37,7 +37,8 @@ internal abstract class SpikeSynapseStage<T> : Stage<T> where T : unmanaged, INu
         long work = 0;
         foreach (var plane in Planes) work += EstimateWork(ws.Spikes[plane.Slot].Counts[plane.Level]);
         var rows = new long[Planes.Length];
-        IntraOp.For(Threads, work, width, 16, (lo, hi) => RunColumns(ws, acc, lo, hi, lo == 0 ? rows : null));
+        object? prepared = Prepare(ws);
+        IntraOp.For(Threads, work, width, 16, (lo, hi) => RunColumns(ws, acc, lo, hi, lo == 0 ? rows : null, prepared));
         if (counts is not null)
             for (int q = 0; q < Positions; q++)
             {
@@ -58,7 +59,7 @@ internal abstract class SpikeSynapseStage<T> : Stage<T> where T : unmanaged, INu
     }
 
     /// <summary>Horner evaluation restricted to columns <c>[lo, hi)</c>; records each plane's rows when asked.</summary>
-    private void RunColumns(Workspace<T> ws, T[] acc, int lo, int hi, long[]? rows)
+    protected virtual void RunColumns(Workspace<T> ws, T[] acc, int lo, int hi, long[]? rows, object? prepared)
     {
         for (int q = 0; q < Positions; q++)
         {
@@ -79,6 +80,9 @@ internal abstract class SpikeSynapseStage<T> : Stage<T> where T : unmanaged, INu
             if (first < 0 && q > 0) DoubleColumns(acc, lo, hi);
         }
     }
+
+    /// <summary>Per-call data shared by all column ranges, built before the fork (default: none).</summary>
+    protected virtual object? Prepare(Workspace<T> ws) => null;
 
     /// <summary>Length of one weight row (the output elements one synapse event touches per output position).</summary>
     protected abstract int RowLength { get; }
@@ -133,7 +137,7 @@ internal sealed class SpikeLinearStage<T> : SpikeSynapseStage<T> where T : unman
 /// Conv2d on spikes: a spike at input (c, y, x) scatters its kernel <c>W[:, c, ky, kx]</c> to every output
 /// (oy, ox) with <c>oy s - p + ky = y</c>, <c>ox s - p + kx = x</c>. Output is HWC, weights <c>[c][ky][kx][o]</c>.
 /// </summary>
-internal sealed class SpikeConvStage<T> : SpikeSynapseStage<T> where T : unmanaged, INumber<T>
+internal sealed partial class SpikeConvStage<T> : SpikeSynapseStage<T> where T : unmanaged, INumber<T>
 {
     /// <summary>Input physical index to packed <c>(c H + y) W + x</c> in conv-input coordinates (-1: dropped).</summary>
     public required int[] Decode { get; init; }
