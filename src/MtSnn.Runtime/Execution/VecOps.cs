@@ -33,6 +33,33 @@ internal static class VecOps<T> where T : unmanaged, INumber<T>
         for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref Unsafe.AsRef(in w), i);
     }
 
+    /// <summary>
+    /// <c>acc[i] = (((acc[i] + w0[i]) + w1[i]) + w2[i]) + w3[i]</c> for i &lt; n: the same per-element order as four
+    /// <see cref="AddInto(ref T, ref readonly T, int)"/> calls, with four weight streams in flight and one store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddInto4(ref T acc, ref readonly T w0, ref readonly T w1, ref readonly T w2, ref readonly T w3, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                nuint u = (nuint)i;
+                (Vector512.LoadUnsafe(ref acc, u) + Vector512.LoadUnsafe(in w0, u) + Vector512.LoadUnsafe(in w1, u)
+                    + Vector512.LoadUnsafe(in w2, u) + Vector512.LoadUnsafe(in w3, u)).StoreUnsafe(ref acc, u);
+            }
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                nuint u = (nuint)i;
+                (Vector256.LoadUnsafe(ref acc, u) + Vector256.LoadUnsafe(in w0, u) + Vector256.LoadUnsafe(in w1, u)
+                    + Vector256.LoadUnsafe(in w2, u) + Vector256.LoadUnsafe(in w3, u)).StoreUnsafe(ref acc, u);
+            }
+        for (; i < n; i++)
+            Unsafe.Add(ref acc, i) = Unsafe.Add(ref acc, i) + Unsafe.Add(ref Unsafe.AsRef(in w0), i) + Unsafe.Add(ref Unsafe.AsRef(in w1), i)
+                + Unsafe.Add(ref Unsafe.AsRef(in w2), i) + Unsafe.Add(ref Unsafe.AsRef(in w3), i);
+    }
+
     /// <summary>Horner doubling <c>acc[i] = acc[i] + acc[i]</c>.</summary>
     public static void Double(Span<T> acc)
     {

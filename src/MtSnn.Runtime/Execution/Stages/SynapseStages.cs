@@ -121,14 +121,22 @@ internal sealed class SpikeLinearStage<T> : SpikeSynapseStage<T> where T : unman
         ref T w = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), lo);
         var rowOf = RowOf;
         long rows = 0;
+        Span<int> pending = stackalloc int[4];
+        int held = 0;
         for (int i = 0; i < count; i++)
         {
             int r = rowOf[events[i]];
             if (r < 0) continue;
             if (r >= available) throw new InvalidOperationException("spike linear: weight row out of range");
-            VecOps<T>.AddInto(ref a, in Unsafe.Add(ref w, (nint)r * n), width);
             rows++;
+            pending[held++] = r;
+            if (held < 4) continue;
+            // Four rows at once, added in event order per element (identical to four single adds).
+            VecOps<T>.AddInto4(ref a, in Unsafe.Add(ref w, (nint)pending[0] * n), in Unsafe.Add(ref w, (nint)pending[1] * n),
+                in Unsafe.Add(ref w, (nint)pending[2] * n), in Unsafe.Add(ref w, (nint)pending[3] * n), width);
+            held = 0;
         }
+        for (int j = 0; j < held; j++) VecOps<T>.AddInto(ref a, in Unsafe.Add(ref w, (nint)pending[j] * n), width);
         return rows;
     }
 }
