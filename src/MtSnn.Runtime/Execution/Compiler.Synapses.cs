@@ -133,7 +133,7 @@ internal sealed partial class Compiler<T, TA>
         int slot = NewSpikes(x.Shape.Size, levels);
         _stages.Add(new NeuronStage<T, TA>
         {
-            Layer = _layer, InSlot = x.Slot, OutSlot = slot, StateIndex = NewState(x.Shape.Size),
+            Layer = _layer, Threads = _options.IntraOpThreads, InSlot = x.Slot, OutSlot = slot, StateIndex = NewState(x.Shape.Size),
             Dynamics = n.Dynamics, Mode = n.Mode, ResetRule = n.Reset, DecayInput = n.DecayInput,
             Theta = [.. n.Thresholds.Select(t => TA.Const(t / s))],
             Sub = [.. n.Weights.Select(l => TA.Const(n.VThreshold * l / s))],

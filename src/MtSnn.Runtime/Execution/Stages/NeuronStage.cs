@@ -43,11 +43,52 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
         var x = ws.Dense[InSlot];
         var v = ws.State[StateIndex];
         var output = ws.Spikes[OutSlot];
+        var count = output.Counts;
+        int levels = Theta.Length, n = x.Length;
+        if (n > v.Length || n > output.Codes.Length) throw new InvalidOperationException("neuron: buffer sizes");
+        Array.Clear(count);
+        long adds = 0, active = 0;
+        int parts = Threads <= 1 || (long)n * (levels + 3) < IntraOp.MinParallelWork ? 1 : Math.Min(Threads, n / 1024 + 1);
+        if (parts <= 1) (adds, active) = Range(x, v, output, 0, n, 0, count);
+        else
+        {
+            // Part i writes its events at offset lo_i (its own region: at most hi_i - lo_i events), then the parts
+            // are moved down in order, so the event lists are the ascending lists of one serial pass.
+            int chunk = (n + parts - 1) / parts;
+            var local = new int[parts][];
+            var sums = new (long Adds, long Active)[parts];
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, i =>
+            {
+                int lo = Math.Min(n, i * chunk);
+                local[i] = new int[levels];
+                sums[i] = Range(x, v, output, lo, Math.Min(n, lo + chunk), lo, local[i]);
+            });
+            for (int i = 0; i < parts; i++)
+            {
+                for (int k = 0; k < levels; k++)
+                {
+                    Array.Copy(output.Events[k], Math.Min(n, i * chunk), output.Events[k], count[k], local[i][k]);
+                    count[k] += local[i][k];
+                }
+                adds += sums[i].Adds;
+                active += sums[i].Active;
+            }
+        }
+        if (counts is null) return;
+        bool vrZero = VReset == T.Zero, leaky = Dynamics != NeuronDynamics.IF;
+        long total = n;
+        counts.AddAdditions(adds + total * (leaky ? (vrZero ? 2 : 3) : 1));
+        if (leaky) counts.AddLeak(total, LeakIsShift);
+        counts.AddComparisons(total * (Mode == NeuronFiring.Single ? 1 : levels));
+        counts.AddFiring(total, active, count);
+    }
+
+    /// <summary>Elements <c>[lo, hi)</c>; level-k events go to <c>Events[k][eventBase + count[k]++]</c>.</summary>
+    private (long Adds, long Active) Range(T[] x, T[] v, SpikeBuffer output, int lo, int hi, int eventBase, int[] count)
+    {
         var codes = output.Codes;
         var events = output.Events;
-        var count = output.Counts;
         int levels = Theta.Length;
-        Array.Clear(count);
         bool vrZero = VReset == T.Zero, leaky = Dynamics != NeuronDynamics.IF;
         // Every option hoisted into a local: the loop body then reads no fields (the stores to v and codes
         // would otherwise force a reload of each property per element).
@@ -58,9 +99,8 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
         bool soft = ResetRule == NeuronReset.Soft, decayInput = DecayInput, leakIsShift = LeakIsShift;
         int leakShift = LeakShift;
         T vReset = VReset, leakMultiplier = LeakMultiplier;
-        if (x.Length > v.Length || x.Length > codes.Length) throw new InvalidOperationException("neuron: buffer sizes");
         long adds = 0, active = 0;
-        for (int i = 0; i < x.Length; i++)
+        for (int i = lo; i < hi; i++)
         {
             T vi = v[i], h;
             if (!leaky) h = vi + x[i];
@@ -95,16 +135,11 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
                 active++;
                 if (!soft) next = vReset;
                 for (int k = 0, c = code; c != 0; k++, c >>= 1)
-                    if ((c & 1) != 0) events[k][count[k]++] = i;
+                    if ((c & 1) != 0) events[k][eventBase + count[k]++] = i;
             }
             codes[i] = (ushort)code;
             v[i] = next;
         }
-        if (counts is null) return;
-        long n = x.Length;
-        counts.AddAdditions(adds + n * (leaky ? (vrZero ? 2 : 3) : 1));
-        if (leaky) counts.AddLeak(n, LeakIsShift);
-        counts.AddComparisons(n * (Mode == NeuronFiring.Single ? 1 : levels));
-        counts.AddFiring(n, active, count);
+        return (adds, active);
     }
 }
