@@ -15,8 +15,8 @@ public sealed class IntraOpTests
     {
         var b = new NetBuilder(new Shape3(1, 20, 20), 2, seed: 5);
         b.Conv(48, 3, pad: 1); b.Neuron(n); b.MaxPool(2, 2);                      // dense MACs: 48 * 9 * 400 > 100k
-        b.Conv(64, 3, pad: 1, lo: -0.3, hi: 0.4); b.Neuron(n); b.MaxPool(2, 2);   // spike conv: 64 columns = register
-        // gather chunks on one thread (float), 32-column ranges (memory gather) on two
+        b.Conv(128, 3, pad: 1, lo: -0.3, hi: 0.4); b.Neuron(n); b.MaxPool(2, 2);  // spike conv: 128 columns = 8-register
+        // gather chunk on one thread (float), 64-column (4-register) ranges on two, 48/32 (memory gather) on three
         b.Flatten(); b.Linear(512, lo: -0.2, hi: 0.3); b.Neuron(n); b.Linear(10, lo: -0.4, hi: 0.6);
         return b.Model();
     }

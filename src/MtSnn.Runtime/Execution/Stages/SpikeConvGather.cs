@@ -49,7 +49,8 @@ internal sealed partial class SpikeConvStage<T>
     {
         if (prepared is not PixelIndex index) { base.RunColumns(ws, acc, lo, hi, rows, prepared); return; }
         int chunk = 4 * Vector512<T>.Count, cb = lo;
-        for (; cb + chunk <= hi; cb += chunk) { GatherRegisters(acc, cb, index, cb == 0 ? rows : null); }
+        for (; cb + 2 * chunk <= hi; cb += 2 * chunk) GatherRegisters8(acc, cb, index, cb == 0 ? rows : null);
+        for (; cb + chunk <= hi; cb += chunk) GatherRegisters(acc, cb, index, cb == 0 ? rows : null);
         if (cb < hi) GatherMemory(acc, cb, hi, index, cb == 0 ? rows : null);
     }
 
@@ -104,6 +105,62 @@ internal sealed partial class SpikeConvStage<T>
                 a1.StoreUnsafe(ref dst, (nuint)vc);
                 a2.StoreUnsafe(ref dst, (nuint)(2 * vc));
                 a3.StoreUnsafe(ref dst, (nuint)(3 * vc));
+            }
+    }
+
+    /// <summary>As <see cref="GatherRegisters"/> with eight vector accumulators (twice the independent add chains).</summary>
+    private void GatherRegisters8(T[] acc, int cb, PixelIndex index, long[]? rows)
+    {
+        int k = Kernel, co = OutC, vc = Vector512<T>.Count;
+        if (acc.Length < OutH * OutW * co || cb + 8 * vc > co) throw new InvalidOperationException("spike conv: accumulator size");
+        for (int oy = 0; oy < OutH; oy++)
+            for (int ox = 0; ox < OutW; ox++)
+            {
+                var (iy0, kyLo, kyHi, ix0, kxLo, kxHi) = Window(oy, ox);
+                Vector512<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (int q = 0; q < Positions; q++)
+                {
+                    if (q > 0) { a0 += a0; a1 += a1; a2 += a2; a3 += a3; a4 += a4; a5 += a5; a6 += a6; a7 += a7; }
+                    for (int p = 0; p < Planes.Length; p++)
+                    {
+                        if (Planes[p].Position != q) continue;
+                        var w = Copies[Planes[p].Copy];
+                        ref T wr = ref MemoryMarshal.GetArrayDataReference(w);
+                        var st = index.Starts[p];
+                        var ch = index.Channels[p];
+                        long added = 0;
+                        for (int ky = kyLo; ky < kyHi; ky++)
+                            for (int kx = kxLo; kx < kxHi; kx++)
+                            {
+                                int pix = (iy0 + ky) * InW + ix0 + kx, j0 = st[pix], j1 = st[pix + 1];
+                                added += j1 - j0;
+                                for (int j = j0; j < j1; j++)
+                                {
+                                    int off = ((ch[j] * k + ky) * k + kx) * co + cb;
+                                    if ((uint)(off + 8 * vc) > (uint)w.Length) throw new InvalidOperationException("spike conv: weight row out of range");
+                                    ref T r = ref Unsafe.Add(ref wr, off);
+                                    a0 += Vector512.LoadUnsafe(ref r);
+                                    a1 += Vector512.LoadUnsafe(ref r, (nuint)vc);
+                                    a2 += Vector512.LoadUnsafe(ref r, (nuint)(2 * vc));
+                                    a3 += Vector512.LoadUnsafe(ref r, (nuint)(3 * vc));
+                                    a4 += Vector512.LoadUnsafe(ref r, (nuint)(4 * vc));
+                                    a5 += Vector512.LoadUnsafe(ref r, (nuint)(5 * vc));
+                                    a6 += Vector512.LoadUnsafe(ref r, (nuint)(6 * vc));
+                                    a7 += Vector512.LoadUnsafe(ref r, (nuint)(7 * vc));
+                                }
+                            }
+                        if (rows is not null) rows[p] += added;
+                    }
+                }
+                ref T dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(acc), (oy * OutW + ox) * co + cb);
+                a0.StoreUnsafe(ref dst);
+                a1.StoreUnsafe(ref dst, (nuint)vc);
+                a2.StoreUnsafe(ref dst, (nuint)(2 * vc));
+                a3.StoreUnsafe(ref dst, (nuint)(3 * vc));
+                a4.StoreUnsafe(ref dst, (nuint)(4 * vc));
+                a5.StoreUnsafe(ref dst, (nuint)(5 * vc));
+                a6.StoreUnsafe(ref dst, (nuint)(6 * vc));
+                a7.StoreUnsafe(ref dst, (nuint)(7 * vc));
             }
     }
 
