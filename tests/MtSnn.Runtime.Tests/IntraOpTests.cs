@@ -11,23 +11,24 @@ namespace MtSnn.Runtime.Tests;
 /// </summary>
 public sealed class IntraOpTests
 {
-    private static MtSnnModel WideNet(NeuronSpec n)
+    private static MtSnnModel WideNet(NeuronSpec n, int channels)
     {
         var b = new NetBuilder(new Shape3(1, 20, 20), 2, seed: 5);
         b.Conv(48, 3, pad: 1); b.Neuron(n); b.MaxPool(2, 2);                      // dense MACs: 48 * 9 * 400 > 100k
-        b.Conv(128, 3, pad: 1, lo: -0.3, hi: 0.4); b.Neuron(n); b.MaxPool(2, 2);  // spike conv: 128 columns = 8-register
-        // gather chunk on one thread (float), 64-column (4-register) ranges on two, 48/32 (memory gather) on three
+        b.Conv(channels, 3, pad: 1, lo: -0.3, hi: 0.4); b.Neuron(n); b.MaxPool(2, 2); // spike conv gather: float 96 = 4-register
+        // chunk (64) + memory (32), float 128 = 8-register; int64 96 = 8-register (64) + 4-register (32)
         b.Flatten(); b.Linear(512, lo: -0.2, hi: 0.3); b.Neuron(n); b.Linear(10, lo: -0.4, hi: 0.6);
         return b.Model();
     }
 
     [Theory]
-    [InlineData(EngineArithmetic.Float32, 2)]
-    [InlineData(EngineArithmetic.Float32, 3)]
-    [InlineData(EngineArithmetic.Integer, 2)]
-    public void Threads_give_identical_logits_and_counts(EngineArithmetic arithmetic, int threads)
+    [InlineData(EngineArithmetic.Float32, 2, 96)]
+    [InlineData(EngineArithmetic.Float32, 3, 96)]
+    [InlineData(EngineArithmetic.Float32, 2, 128)]
+    [InlineData(EngineArithmetic.Integer, 2, 96)]
+    public void Threads_give_identical_logits_and_counts(EngineArithmetic arithmetic, int threads, int channels)
     {
-        var model = WideNet(NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 4, NeuronDynamics.LIF, vth: 0.5));
+        var model = WideNet(NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 4, NeuronDynamics.LIF, vth: 0.5), channels);
         var serial = new Engine(model, new EngineOptions(arithmetic, intraOpThreads: 1));
         var parallel = new Engine(model, new EngineOptions(arithmetic, intraOpThreads: threads));
         var reference = new DenseReference(model);

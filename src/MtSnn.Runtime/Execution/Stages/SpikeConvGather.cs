@@ -45,13 +45,26 @@ internal sealed partial class SpikeConvStage<T>
         return new PixelIndex(starts, chans);
     }
 
-    protected override void RunColumns(Workspace<T> ws, T[] acc, int lo, int hi, long[]? rows, object? prepared)
+    /// <summary>Gather: output rows split over threads (all columns per thread, so the 8-register path stays in use).</summary>
+    protected override void Execute(Workspace<T> ws, T[] acc, long[] rows, object? prepared, long work)
     {
-        if (prepared is not PixelIndex index) { base.RunColumns(ws, acc, lo, hi, rows, prepared); return; }
+        if (prepared is not PixelIndex index) { base.Execute(ws, acc, rows, prepared, work); return; }
+        IntraOp.For(Threads, work, OutH, 1, (lo, hi) =>
+        {
+            var part = new long[rows.Length];
+            GatherRows(acc, 0, OutC, lo, hi, index, part);
+            lock (rows)
+                for (int p = 0; p < rows.Length; p++) rows[p] += part[p];
+        });
+    }
+
+    /// <summary>Columns <c>[lo, hi)</c> of output rows <c>[oyLo, oyHi)</c>.</summary>
+    private void GatherRows(T[] acc, int lo, int hi, int oyLo, int oyHi, PixelIndex index, long[]? rows)
+    {
         int chunk = 4 * Vector512<T>.Count, cb = lo;
-        for (; cb + 2 * chunk <= hi; cb += 2 * chunk) GatherRegisters8(acc, cb, index, cb == 0 ? rows : null);
-        for (; cb + chunk <= hi; cb += chunk) GatherRegisters(acc, cb, index, cb == 0 ? rows : null);
-        if (cb < hi) GatherMemory(acc, cb, hi, index, cb == 0 ? rows : null);
+        for (; cb + 2 * chunk <= hi; cb += 2 * chunk) GatherRegisters8(acc, cb, oyLo, oyHi, index, cb == lo ? rows : null);
+        for (; cb + chunk <= hi; cb += chunk) GatherRegisters(acc, cb, oyLo, oyHi, index, cb == lo ? rows : null);
+        if (cb < hi) GatherMemory(acc, cb, hi, oyLo, oyHi, index, cb == lo ? rows : null);
     }
 
     /// <summary>Visits, for output (oy, ox), every (plane, weight row) in scatter order; window bounds in input pixels.</summary>
@@ -61,11 +74,11 @@ internal sealed partial class SpikeConvStage<T>
         return (iy0, Math.Max(0, -iy0), Math.Min(Kernel, InH - iy0), ix0, Math.Max(0, -ix0), Math.Min(Kernel, InW - ix0));
     }
 
-    private void GatherRegisters(T[] acc, int cb, PixelIndex index, long[]? rows)
+    private void GatherRegisters(T[] acc, int cb, int oyLo, int oyHi, PixelIndex index, long[]? rows)
     {
         int k = Kernel, co = OutC, vc = Vector512<T>.Count;
         if (acc.Length < OutH * OutW * co || cb + 4 * vc > co) throw new InvalidOperationException("spike conv: accumulator size");
-        for (int oy = 0; oy < OutH; oy++)
+        for (int oy = oyLo; oy < oyHi; oy++)
             for (int ox = 0; ox < OutW; ox++)
             {
                 var (iy0, kyLo, kyHi, ix0, kxLo, kxHi) = Window(oy, ox);
@@ -109,11 +122,11 @@ internal sealed partial class SpikeConvStage<T>
     }
 
     /// <summary>As <see cref="GatherRegisters"/> with eight vector accumulators (twice the independent add chains).</summary>
-    private void GatherRegisters8(T[] acc, int cb, PixelIndex index, long[]? rows)
+    private void GatherRegisters8(T[] acc, int cb, int oyLo, int oyHi, PixelIndex index, long[]? rows)
     {
         int k = Kernel, co = OutC, vc = Vector512<T>.Count;
         if (acc.Length < OutH * OutW * co || cb + 8 * vc > co) throw new InvalidOperationException("spike conv: accumulator size");
-        for (int oy = 0; oy < OutH; oy++)
+        for (int oy = oyLo; oy < oyHi; oy++)
             for (int ox = 0; ox < OutW; ox++)
             {
                 var (iy0, kyLo, kyHi, ix0, kxLo, kxHi) = Window(oy, ox);
@@ -165,10 +178,10 @@ internal sealed partial class SpikeConvStage<T>
     }
 
     /// <summary>The same gather order for a column range narrower than a register chunk, summed in the output row.</summary>
-    private void GatherMemory(T[] acc, int lo, int hi, PixelIndex index, long[]? rows)
+    private void GatherMemory(T[] acc, int lo, int hi, int oyLo, int oyHi, PixelIndex index, long[]? rows)
     {
         int k = Kernel, co = OutC, width = hi - lo;
-        for (int oy = 0; oy < OutH; oy++)
+        for (int oy = oyLo; oy < oyHi; oy++)
             for (int ox = 0; ox < OutW; ox++)
             {
                 var (iy0, kyLo, kyHi, ix0, kxLo, kxHi) = Window(oy, ox);

@@ -38,7 +38,7 @@ internal abstract class SpikeSynapseStage<T> : Stage<T> where T : unmanaged, INu
         foreach (var plane in Planes) work += EstimateWork(ws.Spikes[plane.Slot].Counts[plane.Level]);
         var rows = new long[Planes.Length];
         object? prepared = Prepare(ws);
-        IntraOp.For(Threads, work, width, 16, (lo, hi) => RunColumns(ws, acc, lo, hi, lo == 0 ? rows : null, prepared));
+        Execute(ws, acc, rows, prepared, work);
         if (counts is not null)
             for (int q = 0; q < Positions; q++)
             {
@@ -80,6 +80,10 @@ internal abstract class SpikeSynapseStage<T> : Stage<T> where T : unmanaged, INu
             if (first < 0 && q > 0) DoubleColumns(acc, lo, hi);
         }
     }
+
+    /// <summary>Runs all planes into <paramref name="acc"/>, recording each plane's rows (default: output columns split over threads).</summary>
+    protected virtual void Execute(Workspace<T> ws, T[] acc, long[] rows, object? prepared, long work) =>
+        IntraOp.For(Threads, work, RowLength, 16, (lo, hi) => RunColumns(ws, acc, lo, hi, lo == 0 ? rows : null, prepared));
 
     /// <summary>Per-call data shared by all column ranges, built before the fork (default: none).</summary>
     protected virtual object? Prepare(Workspace<T> ws) => null;
