@@ -101,29 +101,34 @@ internal sealed class SpikeMaxPoolStage<T> : PoolStage<T> where T : unmanaged, I
     {
         var codes = ws.Spikes[InSlot].Codes;
         var output = ws.Spikes[OutSlot];
-        Array.Clear(output.Counts);
+        var outCodes = output.Codes;
+        var events = output.Events;
+        var cnt = output.Counts;
+        var rank = Rank;
+        int cs = CStride, ys = YStride, xs = XStride, channels = C, outW = OutW;
+        Array.Clear(cnt);
         long cmp = 0;
         for (int oy = 0; oy < OutH; oy++)
         {
             var (ylo, yhi) = Span1(oy, InH);
-            for (int ox = 0; ox < OutW; ox++)
+            for (int ox = 0; ox < outW; ox++)
             {
                 var (xlo, xhi) = Span1(ox, InW);
-                for (int c = 0; c < C; c++)
+                for (int c = 0; c < channels; c++)
                 {
-                    int best = codes[c * CStride + ylo * YStride + xlo * XStride];
+                    int best = codes[c * cs + ylo * ys + xlo * xs], bestRank = rank[best];
                     for (int iy = ylo; iy < yhi; iy++)
                         for (int ix = xlo; ix < xhi; ix++)
                         {
-                            int code = codes[c * CStride + iy * YStride + ix * XStride];
-                            if (Rank[code] > Rank[best]) best = code;
+                            int code = codes[c * cs + iy * ys + ix * xs], r = rank[code];
+                            if (r > bestRank) { best = code; bestRank = r; }
                         }
-                    int o = (oy * OutW + ox) * C + c;
-                    output.Codes[o] = (ushort)best;
+                    int o = (oy * outW + ox) * channels + c;
+                    outCodes[o] = (ushort)best;
                     for (int k = 0, b = best; b != 0; k++, b >>= 1)
-                        if ((b & 1) != 0) output.Events[k][output.Counts[k]++] = o;
+                        if ((b & 1) != 0) events[k][cnt[k]++] = o;
                 }
-                cmp += (long)C * ((yhi - ylo) * (xhi - xlo) - 1);
+                cmp += (long)channels * ((yhi - ylo) * (xhi - xlo) - 1);
             }
         }
         counts?.AddComparisons(cmp);
