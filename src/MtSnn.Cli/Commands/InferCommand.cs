@@ -43,7 +43,8 @@ public static class InferCommand
             var model = MtSnnModel.Load(path);
             var images = DeployData.Open(p.GetValue(dataset)!, p.GetValue(data), model, p.GetValue(limit));
             var arithmetic = p.GetValue(integer) ? EngineArithmetic.Integer : EngineArithmetic.Float32;
-            var engine = new Engine(model, new EngineOptions(arithmetic));
+            // Throughput over many images: one image per thread, no intra-op threads (they would oversubscribe the cores).
+            var engine = new Engine(model, new EngineOptions(arithmetic, intraOpThreads: 1));
             var run = EngineRun.Run(engine, images, p.GetValue(threads));
             var counts = run.Counts!;
             var energyModel = new EnergyModel();
@@ -65,8 +66,8 @@ public static class InferCommand
                 stdout.WriteLine(string.Create(Inv, $"reference {ckpt} (TorchSharp eval): accuracy {cmp.ReferenceAccuracy * 100:F2}%, same prediction on {cmp.Agreement * 100:F2}% of images, max relative logit error {cmp.LogitsMaxRelativeError:E2}"));
                 if (p.GetValue(compare))
                 {
-                    speed = ThroughputComparison.Measure(r.Model, model.Graph.TimeSteps, engine, images);
-                    stdout.WriteLine(string.Create(Inv, $"throughput on {speed.Images} images: engine 1 thread, batch 1: {speed.EngineBatch1:F1} img/s; TorchSharp eval ({speed.TorchThreads} threads) batch 1: {speed.TorchBatch1:F1} img/s, batch 64: {speed.TorchBatch64:F1} img/s"));
+                    speed = ThroughputComparison.Measure(r.Model, model.Graph.TimeSteps, model, arithmetic, images);
+                    stdout.WriteLine(string.Create(Inv, $"throughput on {speed.Images} images, batch 1: engine {speed.EngineBatch1:F1} img/s ({speed.TorchThreads} intra-op threads), {speed.EngineBatch1SingleThread:F1} img/s (1 thread); TorchSharp eval ({speed.TorchThreads} threads) batch 1: {speed.TorchBatch1:F1} img/s, batch 64: {speed.TorchBatch64:F1} img/s"));
                 }
             }
             stdout.WriteLine();
@@ -97,6 +98,7 @@ public static class InferCommand
                 if (speed is not null)
                 {
                     o["images_per_second_batch1"] = speed.EngineBatch1;
+                    o["images_per_second_batch1_single_thread"] = speed.EngineBatch1SingleThread;
                     o["torch_images_per_second_batch1"] = speed.TorchBatch1;
                     o["torch_images_per_second_batch64"] = speed.TorchBatch64;
                     o["torch_threads"] = speed.TorchThreads;

@@ -45,12 +45,14 @@ public sealed record ReferenceComparison(double Agreement, double LogitsMaxRelat
 
 /// <summary>
 /// Throughput of the same model on the same images, in one process: TorchSharp eval (dense) at batch 1 and batch 64,
-/// and the engine on one thread, one image at a time, without counting. Each is run once untimed first (warm-up).
+/// and the engine one image at a time, without counting, with as many intra-op threads as TorchSharp uses (the fair
+/// batch-1 comparison) and with one thread. Each is run once untimed first (warm-up).
 /// </summary>
-public sealed record ThroughputComparison(int Images, int TorchThreads, double TorchBatch1, double TorchBatch64, double EngineBatch1)
+public sealed record ThroughputComparison(int Images, int TorchThreads, double TorchBatch1, double TorchBatch64, double EngineBatch1, double EngineBatch1SingleThread)
 {
-    /// <summary>Times the three on the first <paramref name="limit"/> images.</summary>
-    public static ThroughputComparison Measure(SpikingModel reference, int timeSteps, MtSnn.Runtime.Engine engine, DeploymentImages images, int limit = 512)
+    /// <summary>Times them on the first <paramref name="limit"/> images.</summary>
+    public static ThroughputComparison Measure(SpikingModel reference, int timeSteps, MtSnn.Runtime.MtSnnModel model,
+        MtSnn.Runtime.EngineArithmetic arithmetic, DeploymentImages images, int limit = 512)
     {
         int n = Math.Min(limit, images.Count);
         double Torch(int batch)
@@ -65,11 +67,16 @@ public sealed record ThroughputComparison(int Images, int TorchThreads, double T
             return n / w.Elapsed.TotalSeconds;
         }
         double torch1 = Torch(1), torch64 = Torch(64);
-        var logits = new float[engine.NumClasses];
-        engine.Infer(images.Image(0), logits);
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < n; i++) engine.Infer(images.Image(i), logits);
-        double engine1 = n / watch.Elapsed.TotalSeconds;
-        return new ThroughputComparison(n, TorchSharp.torch.get_num_threads(), torch1, torch64, engine1);
+        int threads = TorchSharp.torch.get_num_threads();
+        double Engine(int intraOp)
+        {
+            var engine = new MtSnn.Runtime.Engine(model, new MtSnn.Runtime.EngineOptions(arithmetic, intraOpThreads: intraOp));
+            var logits = new float[engine.NumClasses];
+            engine.Infer(images.Image(0), logits);
+            var watch = Stopwatch.StartNew();
+            for (int i = 0; i < n; i++) engine.Infer(images.Image(i), logits);
+            return n / watch.Elapsed.TotalSeconds;
+        }
+        return new ThroughputComparison(n, threads, torch1, torch64, Engine(threads), Engine(1));
     }
 }
