@@ -53,8 +53,8 @@ public sealed record CaseResult
     [JsonPropertyName("reference_ms")] public double? ReferenceMs { get; init; }
     [JsonPropertyName("ns_per_neuron_step")] public required double NsPerNeuronStep { get; init; }
     [JsonPropertyName("speedup")] public double? Speedup { get; init; }
-    /// <summary>Kernel, recompute variant (saves X, recomputes H per chunk in cache).</summary>
-    [JsonPropertyName("fused_recompute_ms")] public required double FusedRecomputeMs { get; init; }
+    /// <summary>Kernel, recompute variant (saves X, recomputes H per chunk in cache); CPU only (null on CUDA).</summary>
+    [JsonPropertyName("fused_recompute_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? FusedRecomputeMs { get; init; }
     /// <summary>Through <see cref="FusedNeuron.MultiStep"/> and TorchSharp autograd (tensor allocation included).</summary>
     [JsonPropertyName("fused_autograd_ms")] public required double FusedAutogradMs { get; init; }
     [JsonPropertyName("fused_forward_ms")] public required double FusedForwardMs { get; init; }
@@ -62,8 +62,22 @@ public sealed record CaseResult
     [JsonPropertyName("bytes_per_neuron_step")] public required double BytesPerNeuronStep { get; init; }
     [JsonPropertyName("gbps")] public required double Gbps { get; init; }
     [JsonPropertyName("fused_ms_spread")] public required double[] FusedMsSpread { get; init; }
-    [JsonPropertyName("cpu_ns_per_neuron_step")] public required double CpuNsPerNeuronStep { get; init; }
-    [JsonPropertyName("cpu_share")] public required double CpuShare { get; init; }
+    /// <summary>Process CPU time per neuron-step of the fused runs; CPU only (null on CUDA).</summary>
+    [JsonPropertyName("cpu_ns_per_neuron_step"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? CpuNsPerNeuronStep { get; init; }
+    /// <summary>CPU time / (wall time x cores) of the fused runs; CPU only (null on CUDA).</summary>
+    [JsonPropertyName("cpu_share"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? CpuShare { get; init; }
+    /// <summary>Kernels forward + backward run back to back, one device barrier per batch of runs, per run (device benchmark only).</summary>
+    [JsonPropertyName("fused_pipelined_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? FusedPipelinedMs { get; init; }
+    /// <summary>Spread [min, max] of <see cref="FusedAutogradMs"/> (device benchmark only).</summary>
+    [JsonPropertyName("fused_autograd_ms_spread"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double[]? FusedAutogradMsSpread { get; init; }
+    /// <summary>Spread [min, max] of <see cref="ReferenceMs"/> (device benchmark only).</summary>
+    [JsonPropertyName("reference_ms_spread"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double[]? ReferenceMsSpread { get; init; }
+    /// <summary><c>reference_ms / fused_autograd_ms</c>: both through autograd (device benchmark only).</summary>
+    [JsonPropertyName("speedup_autograd"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? SpeedupAutograd { get; init; }
+    /// <summary>The traffic floor: <c>bytes_per_neuron_step T N / copy bandwidth</c>, ms (device benchmark only).</summary>
+    [JsonPropertyName("copy_floor_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? CopyFloorMs { get; init; }
+    /// <summary>Why the reference could not be timed (its first line), when it failed; the fused numbers still stand.</summary>
+    [JsonPropertyName("reference_error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ReferenceError { get; init; }
 }
 
 /// <summary>The whole run, serialised as <c>{"device", "copy_gbps", "cases": [...]}</c>.</summary>
@@ -74,6 +88,8 @@ public sealed record BenchmarkResult
     [JsonPropertyName("copy_gbps")] public required double CopyGbps { get; init; }
     [JsonPropertyName("cases")] public required IReadOnlyList<CaseResult> Cases { get; init; }
     [JsonPropertyName("notes")] public string? Notes { get; init; }
+    /// <summary>Storage dtype of X, O and their gradients in the fused and reference runs (H is always float32).</summary>
+    [JsonPropertyName("dtype")] public string Dtype { get; init; } = "float32";
 
     /// <summary>Indented JSON.</summary>
     public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });

@@ -108,24 +108,9 @@ public static class NeuronBenchmark
     /// <summary>Median over <see cref="BenchmarkConfig.Repeats"/> timed runs after warm-up, in ms.</summary>
     private static double Median(BenchmarkConfig cfg, Action body) => MedianOf(Times(cfg, body));
 
-    private static double[] Times(BenchmarkConfig cfg, Action body)
-    {
-        for (int i = 0; i < cfg.Warmup; i++) body();
-        var times = new double[cfg.Repeats];
-        for (int i = 0; i < times.Length; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            body();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-        return times;
-    }
+    private static double[] Times(BenchmarkConfig cfg, Action body) => [.. RepeatTimer.Host.Measure(cfg.Warmup, cfg.Repeats, body).Milliseconds];
 
-    private static double MedianOf(double[] times)
-    {
-        var s = times.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
+    private static double MedianOf(double[] times) => TimingSamples.MedianOf(times);
 
     /// <summary>Multithreaded <see cref="Span{T}.CopyTo"/> of a large buffer, (read + written bytes) / median time, GB/s.</summary>
     private static double CopyGbps(int megabytes, int repeats)

@@ -31,6 +31,7 @@ public static unsafe class CudaRuntime
     internal static delegate* unmanaged<int*, int> CuDeviceGetCount;
     internal static delegate* unmanaged<int*, int, int> CuDeviceGet;
     internal static delegate* unmanaged<int*, int, int, int> CuDeviceGetAttribute;
+    internal static delegate* unmanaged<byte*, int, int, int> CuDeviceGetName;
     internal static delegate* unmanaged<nint*, int, int> CuDevicePrimaryCtxRetain;
     internal static delegate* unmanaged<nint, int> CuCtxSetCurrent;
     internal static delegate* unmanaged<nint*, void*, int> CuModuleLoadData;
@@ -53,6 +54,29 @@ public static unsafe class CudaRuntime
 
     /// <summary>CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR.</summary>
     internal const int AttributeCcMajor = 75, AttributeCcMinor = 76;
+
+    /// <summary>
+    /// The driver's name and compute capability of device <paramref name="ordinal"/>, e.g.
+    /// <c>"NVIDIA H100 80GB HBM3, compute capability 9.0"</c>; never throws: when CUDA is unavailable or a call fails,
+    /// the text says so instead.
+    /// </summary>
+    public static string DescribeDevice(int ordinal)
+    {
+        var a = Availability;
+        if (!a.Available) return $"cuda:{ordinal} (not available: {a.Reason})";
+        int device = 0, r = CuDeviceGet(&device, ordinal);
+        if (r != 0) return $"cuda:{ordinal} (cuDeviceGet failed: {DriverError(r)})";
+        string name = "unnamed CUDA device";
+        if (CuDeviceGetName != null)
+        {
+            byte* buffer = stackalloc byte[256];
+            if (CuDeviceGetName(buffer, 256, device) == 0) name = Marshal.PtrToStringUTF8((nint)buffer) ?? name;
+        }
+        int major = 0, minor = 0;
+        if (CuDeviceGetAttribute(&major, AttributeCcMajor, device) != 0 || CuDeviceGetAttribute(&minor, AttributeCcMinor, device) != 0)
+            return name;
+        return $"{name}, compute capability {major}.{minor}";
+    }
 
     /// <summary>Throws <see cref="CudaException"/> unless <see cref="Availability"/> is true.</summary>
     internal static void EnsureAvailable()
@@ -113,6 +137,8 @@ public static unsafe class CudaRuntime
         CuGetErrorString = (delegate* unmanaged<int, byte**, int>)Get("cuGetErrorString");
         CuGetErrorName = (delegate* unmanaged<int, byte**, int>)Get("cuGetErrorName");
         if (missing is not null) return $"libcuda.so.1 lacks {missing} (driver too old)";
+        // Only for describing the device (DescribeDevice); its absence does not make the kernel unavailable.
+        if (NativeLibrary.TryGetExport(lib, "cuDeviceGetName", out nint getName)) CuDeviceGetName = (delegate* unmanaged<byte*, int, int, int>)getName;
         int r = CuInit(0);
         if (r != 0) return $"cuInit failed: {DriverError(r)}";
         int count = 0;
