@@ -76,15 +76,17 @@ echo "packing app ($(du -sh "$stage/app" | cut -f1))" >&2
 tar -C "$stage" --owner=0 --group=0 --sort=name -cf - app | xz -9e -T2 > "$stage/app.tar.xz"
 mv "$stage/app.tar.xz" "$bundle/app.tar.xz"
 
-# 2. The .NET runtime: the muxer, hostfxr and Microsoft.NETCore.App of this SDK's newest runtime (kept when unchanged).
+# 2. The .NET runtime: the muxer, hostfxr and Microsoft.NETCore.App of this SDK's newest runtime (kept when unchanged),
+# less the natives only debuggers, crash dumps, LTTng tracing and the standalone GCs (DOTNET_GCName) load (1.6 MiB xz).
 droot=$(dirname "$(readlink -f "$(command -v dotnet)")")
 ver=$(dotnet --list-runtimes | awk '/^Microsoft.NETCore.App /{v=$2} END{print v}')
 fxr=$(ls "$droot/host/fxr" | sort -V | tail -1)
-rtid="dotnet-runtime $ver hostfxr $fxr"
+skip=(createdump libmscordaccore.so libmscordbi.so libcoreclrtraceptprovider.so libclrgc.so libclrgcexp.so)
+rtid="dotnet-runtime $ver hostfxr $fxr without ${skip[*]}"
 if [ ! -f "$bundle/dotnet-rt.tar.xz" ] || [ "$(cat "$bundle/dotnet-rt.id" 2>/dev/null)" != "$rtid" ]; then
   echo "packing .NET runtime $ver (xz -9e, about a minute)" >&2
   extra=(); for f in LICENSE.txt ThirdPartyNotices.txt; do [ -f "$droot/$f" ] && extra+=("$f"); done
-  tar -C "$droot" --owner=0 --group=0 --sort=name -cf - dotnet "host/fxr/$fxr" "shared/Microsoft.NETCore.App/$ver" "${extra[@]}" \
+  tar -C "$droot" --owner=0 --group=0 --sort=name "${skip[@]/#/--exclude=shared/Microsoft.NETCore.App/$ver/}" -cf - dotnet "host/fxr/$fxr" "shared/Microsoft.NETCore.App/$ver" "${extra[@]}" \
     | xz -9e -T2 > "$stage/dotnet-rt.tar.xz"
   mv "$stage/dotnet-rt.tar.xz" "$bundle/dotnet-rt.tar.xz"
   echo "$rtid" > "$bundle/dotnet-rt.id"

@@ -21,18 +21,22 @@ manifest=$here/MANIFEST
 unpack() {
   local id=$1 dest=$2; shift 2
   [ "$(cat "$dest/.bundle-id" 2>/dev/null)" = "$id" ] && return 0
-  local t0=$SECONDS
+  local t0; t0=$(date +%s.%N)
   mkdir -p "$(dirname "$dest")"
   tmp=$(mktemp -d "$dest.XXXXXX")
   "$@"
   echo "$id" > "$tmp/.bundle-id"
   rm -rf "$dest"
   mv "$tmp" "$dest"
-  echo "run.sh: unpacked $dest in $((SECONDS - t0)) s" >&2
+  echo "run.sh: unpacked $dest in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s" >&2
 }
 sum() { awk -v f="$1" '$2 == f {print $1}' "$manifest"; }
 untar() { local a=$1; shift; tar -xJf "$a" -C "$tmp" "$@"; }
-unxz_data() { local f; for f in "$here"/../data/*.xz; do xz -dc "$f" > "$tmp/$(basename "$f" .xz)"; done; }
+unxz_data() {
+  local f p pids=()
+  for f in "$here"/../data/*.xz; do xz -dc "$f" > "$tmp/$(basename "$f" .xz)" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p"; done
+}
 
 unpack "$(sum bundle/dotnet-rt.tar.xz)" "$root/dotnet" untar "$here/dotnet-rt.tar.xz"
 unpack "$(sum bundle/app.tar.xz)" "$root/app" untar "$here/app.tar.xz" --strip-components=1

@@ -7,7 +7,7 @@
 #   run.sh MtSnn.Cli.dll doctor               libtorch must come from MTSNN_LIBTORCH (the bundle carries none)
 #   run.sh MtSnn.Gpu.Tests.dll ...            must pass with every CUDA test skipped with its reason
 #   run.sh MtSnn.Cli.dll train ...            3 batches of CPU training on the unpacked Fashion-MNIST
-# usage: scripts/gpu/selftest-bundle.sh      (exit 0 when every check passed; logs in $TMPDIR/mtsnn-gpu-selftest.*)
+# usage: scripts/gpu/selftest-bundle.sh      (exit 0 when every check passed; on failure the logs stay in $TMPDIR/mtsnn-gpu-selftest.*)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 run=$repo/.gpu/bundle/run.sh
@@ -58,5 +58,5 @@ grep '=== TEST EXECUTION SUMMARY' -A1 "$work/gpu-tests.log" | tail -1 | sed 's/^
 check "train 3 batches on the unpacked Fashion-MNIST (exit $rc)" "[ $rc = 0 ] && [ -n \"\$(ls -A '$work/train' 2>/dev/null)\" ]" "$work/train.log"
 
 if grep -l 'the SDK dotnet was called' "$work"/*.log >/dev/null 2>&1; then echo "FAIL something called the SDK's dotnet"; failed=1; fi
-if [ $failed = 0 ]; then echo "bundle selftest passed (logs: $work)"; else echo "bundle selftest FAILED (logs: $work)"; fi
+if [ $failed = 0 ]; then echo "bundle selftest passed"; rm -rf "$work"; else echo "bundle selftest FAILED (logs: $work)"; fi
 exit $failed
