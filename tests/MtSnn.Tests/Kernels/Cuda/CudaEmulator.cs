@@ -2,16 +2,22 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using MtSnn.Kernels.Cuda;
+using Xunit;
 using static TorchSharp.torch;
 
 namespace MtSnn.Tests.Kernels.Cuda;
 
-/// <summary>One kernel-pair run on the CPU emulation: spec, sizes, inputs (floats, already representable in the storage type).</summary>
-internal sealed record EmuCase(CudaKernelSpec Spec, int Steps, int Neurons, float A, float VThreshold, float[] X, float[] V0,
-    float[]? GradO, float[]? GradVLast, bool Spikes, bool Accumulate, bool GradV0);
+/// <summary>A theory skipped (with the reason) where g++ is missing.</summary>
+public sealed class EmulationTheoryAttribute : TheoryAttribute
+{
+    public EmulationTheoryAttribute() { if (CudaEmulator.Missing is { } why) Skip = why; }
+}
 
-/// <summary>The outputs of one emulated case, decoded to float.</summary>
-internal sealed record EmuResult(float[] O, float[] VLast, float[] H, byte[]? Spikes, float[] GradX, float[]? GradV0, float[] Acc);
+/// <summary>A fact skipped (with the reason) where g++ is missing.</summary>
+public sealed class EmulationFactAttribute : FactAttribute
+{
+    public EmulationFactAttribute() { if (CudaEmulator.Missing is { } why) Skip = why; }
+}
 
 /// <summary>
 /// Compiles generated CUDA kernels as C++ with g++ against cuda_cpu_shim.h and runs them over a grid of emulated

@@ -1,22 +1,16 @@
 using MtSnn.Kernels;
 using MtSnn.Kernels.Cuda;
 using MtSnn.Neurons;
-using Xunit;
 using static TorchSharp.torch;
 
 namespace MtSnn.Tests.Kernels.Cuda;
 
-/// <summary>A theory skipped (with the reason) where g++ is missing.</summary>
-public sealed class EmulationTheoryAttribute : TheoryAttribute
-{
-    public EmulationTheoryAttribute() { if (CudaEmulator.Missing is { } why) Skip = why; }
-}
+/// <summary>One kernel-pair run on the CPU emulation: spec, sizes, inputs (floats, already representable in the storage type).</summary>
+internal sealed record EmuCase(CudaKernelSpec Spec, int Steps, int Neurons, float A, float VThreshold, float[] X, float[] V0,
+    float[]? GradO, float[]? GradVLast, bool Spikes, bool Accumulate, bool GradV0);
 
-/// <summary>A fact skipped (with the reason) where g++ is missing.</summary>
-public sealed class EmulationFactAttribute : FactAttribute
-{
-    public EmulationFactAttribute() { if (CudaEmulator.Missing is { } why) Skip = why; }
-}
+/// <summary>The outputs of one emulated case, decoded to float.</summary>
+internal sealed record EmuResult(float[] O, float[] VLast, float[] H, byte[]? Spikes, float[] GradX, float[]? GradV0, float[] Acc);
 
 /// <summary>What the composed reference (float32, CPU) gives for one case, with the neurons fit for exact comparison.</summary>
 internal sealed record ReferenceResult(float[] O, float[] Spikes, float[] H, float[] VLast, float[] GradX, float[] GradV0,

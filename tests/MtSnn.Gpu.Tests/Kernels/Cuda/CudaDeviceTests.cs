@@ -2,39 +2,13 @@ using System.Diagnostics;
 using MtSnn.Kernels;
 using MtSnn.Kernels.Cuda;
 using MtSnn.Neurons;
+using MtSnn.Tests.Kernels;
+using MtSnn.Tests.Kernels.Cuda;
 using TorchSharp;
 using Xunit;
-using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace MtSnn.Tests.Kernels.Cuda;
-
-/// <summary>A fact that runs only where the CUDA kernel can run (driver, device, NVRTC, and a CUDA libtorch); skipped with the reason otherwise.</summary>
-public sealed class CudaFactAttribute : FactAttribute
-{
-    /// <summary>Null when a GPU run is possible, else why not.</summary>
-    public static readonly string? Unavailable = Probe();
-
-    public CudaFactAttribute() { if (Unavailable is { } why) Skip = why; }
-
-    private static string? Probe()
-    {
-        var a = CudaRuntime.Availability;
-        if (!a.Available) return $"no CUDA: {a.Reason}";
-        try
-        {
-            string why = MtSnn.Native.Devices.CudaUnavailableReason();
-            return why.Length == 0 ? null : $"no CUDA in libtorch: {why} (set {MtSnn.Native.TorchRuntime.LibTorchVariable})";
-        }
-        catch (Exception e) { return $"no CUDA in libtorch: {e.Message}"; }
-    }
-}
-
-/// <summary>A theory with the same condition as <see cref="CudaFactAttribute"/>.</summary>
-public sealed class CudaTheoryAttribute : TheoryAttribute
-{
-    public CudaTheoryAttribute() { if (CudaFactAttribute.Unavailable is { } why) Skip = why; }
-}
+namespace MtSnn.Gpu.Tests.Kernels.Cuda;
 
 /// <summary>
 /// The CUDA kernel on a real GPU: the launch layer against the reference and the CPU kernel with the same cases and
