@@ -22,8 +22,8 @@ public static class GradientClipping
         var grads = parameters.Select(p => p.grad).Where(g => g is not null && !g.IsInvalid).Select(g => g!).ToList();
         if (grads.Count == 0) return zeros(1).squeeze().MoveToOuterDisposeScope();
         using var noGrad = no_grad();
-        var norms = grads.Select(g => g.norm(2)).ToList();
-        var total = norms.Count == 1 ? norms[0] : stack(norms).norm(2);
+        var norms = grads.Select(g => g.norm(2.0f)).ToList();   // p = 2 (an int argument would be a dim)
+        var total = norms.Count == 1 ? norms[0] : stack(norms).norm(2.0f);
         // libtorch: clip_coef = max_norm / (total_norm + 1e-6) as full_like(d, max_norm).div_(d), clamped to at most 1
         var denom = total + 1e-6;
         var coef = full_like(denom, maxNorm).div_(denom).clamp(max: 1.0);

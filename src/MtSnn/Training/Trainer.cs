@@ -18,6 +18,11 @@ namespace MtSnn.Training;
 /// epoch: test evaluation, <c>last.ckpt</c> (and <c>best.ckpt</c> on a new best test accuracy), metrics.csv,
 /// summary.json and TensorBoard scalars in the output folder, if one is given.
 /// <para>
+/// On CUDA the loop never waits for the device within a step: batches come in pinned memory and are copied
+/// asynchronously, and the step metrics stay on the device until a read-back every <see cref="ReadBackInterval"/> steps
+/// (which also runs the divergence check).
+/// </para>
+/// <para>
 /// Reproducible: the weights are initialised after <c>torch.manual_seed(seed)</c>, the data order, augmentation and
 /// Poisson draws are functions of (seed, epoch, batch), and the global generator is re-seeded from (seed, epoch) at each
 /// epoch start; so a run resumed from a checkpoint continues exactly as the uninterrupted run (on the same device).
@@ -40,6 +45,7 @@ public sealed class Trainer : IDisposable
     private int _bestEpoch;
     private EvalResult? _lastEval;
     private int _readBackInterval;
+    private readonly Tf32Settings _tf32Before;
 
     /// <summary>Sets up data, model and optimizer for <paramref name="config"/>; with <paramref name="resume"/>, continues from that checkpoint.</summary>
     public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null)
@@ -68,6 +74,7 @@ public sealed class Trainer : IDisposable
             _tensorBoard = new TensorBoardLog(_outputs.TensorBoardDir);
         }
         if (resume is not null) Restore(resume);
+        _tf32Before = Tf32Settings.Apply(config.Tf32);   // process-wide; Dispose restores the settings before
     }
 
     /// <summary>Opens <paramref name="checkpointPath"/> and continues its run; <paramref name="adjust"/> may change e.g. the epoch count or device.</summary>
@@ -107,7 +114,7 @@ public sealed class Trainer : IDisposable
         int last = Math.Min(Config.Epochs, stopAfterEpoch ?? Config.Epochs);
         for (int epoch = EpochsDone; epoch < last; epoch++) RunEpoch(epoch, cancel);
         var final = _lastEval ?? Evaluate();
-        return new TrainingResult(Config, _history, _bestAccuracy, _bestEpoch, final, _history.Sum(h => h.Seconds));
+        return Result(final);
     }
 
     /// <summary>Evaluates the current model on the test split.</summary>
@@ -203,9 +210,14 @@ public sealed class Trainer : IDisposable
         CheckpointFile.Save(_outputs.LastCheckpoint, ck);
         if (best) CheckpointFile.Save(_outputs.BestCheckpoint, ck);
         _outputs.WriteMetrics(_history);
-        _outputs.WriteSummary(new TrainingResult(Config, _history, _bestAccuracy, _bestEpoch, eval, _history.Sum(h => h.Seconds)));
+        _outputs.WriteSummary(Result(eval));
         _tensorBoard?.Epoch(metrics, eval);
     }
+
+    private TrainingResult Result(EvalResult final) => new(Config, _history, _bestAccuracy, _bestEpoch, final, _history.Sum(h => h.Seconds))
+    {
+        Device = Device.ToString(), Tf32 = Tf32Settings.Current,
+    };
 
     /// <summary>The checkpoint of the current state (model, optimizer, epoch, step, history).</summary>
     public Checkpoint CurrentCheckpoint()
@@ -245,6 +257,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _tf32Before.Set();
         _data.Dispose();
         _optimizer.Dispose();
         Model.Dispose();
