@@ -46,7 +46,7 @@ public static class EvalCommand
             var (test, built) = CheckpointModel.Build(ck, c, path);
             using var model = built;
             model.to(dev);
-            using var loader = new DataLoader(test, new DataLoaderOptions { BatchSize = c.BatchSize, Shuffle = false, Workers = c.Workers });
+            using var loader = new DataLoader(test, new DataLoaderOptions { BatchSize = c.BatchSize, Shuffle = false, Workers = c.Workers, PinMemory = dev.type == DeviceType.CUDA });
             var r = Evaluator.Evaluate(model, loader, TrainingData.Encoder(c, test), c.CreateLoss(), dev, c.MaxBatches);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{path}: {c.Model} {c.Neuron.Dynamics} {c.Label}, epoch {ck.Epoch}, on {test.Name} ({r.Images} images): test accuracy {r.Accuracy * 100:F2}%, loss {r.Loss:F4}"));

@@ -15,7 +15,7 @@ public static class TrainCommand
     {
         var options = new TrainCliOptions();
         var outDir = new Option<string?>("--out", "-o") { Description = "Output folder (checkpoints, metrics.csv, summary.json, tb/, plots)." };
-        var resume = new Option<bool>("--resume") { Description = "Continue from OUT/last.ckpt (its configuration; only --epochs, --device, --workers, --max-batches, --data may change; a new --epochs re-spreads the schedule over the new total)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from OUT/last.ckpt (its configuration; only --epochs, --device, --tf32, --workers, --max-batches, --data may change; a new --epochs re-spreads the schedule over the new total)." };
         var cmd = new Command("train", "Train a multi-threshold spiking neural network.");
         options.AddTo(cmd);
         cmd.Options.Add(outDir);

@@ -43,13 +43,14 @@ public sealed class TrainCliOptions
     public Option<bool> Augment { get; } = new("--augment") { Description = "Random-crop (and for colour images flip) augmentation." };
     public Option<int> Workers { get; } = new("--workers") { Description = "Data loader threads.", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount - 1) };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:N.", DefaultValueFactory = _ => "cpu" };
+    public Option<string?> Tf32 { get; } = new("--tf32") { Description = "CUDA TF32 tensor-core math for matmuls and convolutions: on, off (default: libtorch's, convolutions on, matmuls off)." };
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of weights, data order, augmentation and encoding.", DefaultValueFactory = _ => 0L };
     public Option<int?> FrameSize { get; } = new("--frame-size") { Description = "Event data sets: bin the events to frames of this height and width (default: cifar10-dvs 48, nmnist 34)." };
     public Option<int> MaxBatches { get; } = new("--max-batches") { Description = "Train (and test) on at most this many batches per epoch (0 = all); for measuring speed.", DefaultValueFactory = _ => 0 };
     public Option<string?> Config { get; } = new("--config") { Description = "JSON file of options (keys = option names without dashes); the command line overrides it." };
 
     private Option[] TrainOptions => [Dataset, Data, Model, T, Epochs, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule, Warmup,
-        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Seed, MaxBatches, FrameSize, Config];
+        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Tf32, Seed, MaxBatches, FrameSize, Config];
 
     /// <summary>Adds every option (training and neuron) to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
@@ -116,13 +117,14 @@ public sealed class TrainCliOptions
         Augment = p.GetValue(Augment),
         Workers = p.GetValue(Workers),
         Device = p.GetValue(Device)!,
+        Tf32 = p.GetValue(Tf32) is { } tf ? Tf32Settings.Parse(tf) : null,
         Seed = p.GetValue(Seed),
         MaxBatches = p.GetValue(MaxBatches),
         FrameSize = p.GetValue(FrameSize),
     }.Validate();
 
     /// <summary>Options that may differ when resuming (everything else comes from the checkpoint).</summary>
-    public Option[] ResumeAdjustable => [Epochs, Device, Workers, MaxBatches, Data];
+    public Option[] ResumeAdjustable => [Epochs, Device, Tf32, Workers, MaxBatches, Data];
 
     /// <summary>The configuration of a resumed run: the checkpoint's, with the typed adjustable options applied; any other typed option is an error.</summary>
     public TrainConfig AdjustForResume(ParseResult p, TrainConfig fromCheckpoint, IEnumerable<Option> ignore)
@@ -135,6 +137,7 @@ public sealed class TrainCliOptions
         {
             Epochs = Given(p, Epochs) ? p.GetValue(Epochs) : fromCheckpoint.Epochs,
             Device = Given(p, Device) ? p.GetValue(Device)! : fromCheckpoint.Device,
+            Tf32 = Given(p, Tf32) ? Tf32Settings.Parse(p.GetValue(Tf32)!) : fromCheckpoint.Tf32,
             Workers = Given(p, Workers) ? p.GetValue(Workers) : fromCheckpoint.Workers,
             MaxBatches = Given(p, MaxBatches) ? p.GetValue(MaxBatches) : fromCheckpoint.MaxBatches,
             DataDir = Given(p, Data) ? p.GetValue(Data) : fromCheckpoint.DataDir,

@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace MtSnn.Data;
 
 /// <summary>
-/// One batch from a <see cref="DataLoader"/>: images <c>[B, C, H, W]</c> float32 and labels <c>[B]</c> int64, on the CPU.
-/// The tensors are created on the thread that takes the batch, so they join that thread's current
-/// <c>torch.NewDisposeScope()</c>; disposing the batch disposes them too.
+/// One batch from a <see cref="DataLoader"/>: images <c>[B, C, H, W]</c> float32 and labels <c>[B]</c> int64, on the CPU
+/// (in pinned memory with <see cref="DataLoaderOptions.PinMemory"/>). The tensors join the current
+/// <c>torch.NewDisposeScope()</c> of the thread that takes the batch; disposing the batch disposes them too.
 /// </summary>
 public sealed class Batch : IDisposable
 {

@@ -82,16 +82,25 @@ public sealed class DataLoader : IDisposable
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 LoaderEpoch.Filled filled = run.Take(b);
                 Batch batch;
-                try
+                if (filled.Pinned is { } pinned)
                 {
-                    dims[0] = filled.Indices.Length;
-                    var images = torch.tensor(filled.Images, dims, torch.float32);
-                    var labels = torch.tensor(filled.Labels, torch.int64);
-                    batch = new Batch(images, labels, filled.Indices);
+                    // made on a worker thread: join this thread's dispose scope, as tensors made here do
+                    torch.CurrentDisposeScope?.Attach([pinned.Images, pinned.Labels]);
+                    batch = new Batch(pinned.Images, pinned.Labels, filled.Indices);
                 }
-                finally
+                else
                 {
-                    ReturnBuffer(filled.Images);
+                    try
+                    {
+                        dims[0] = filled.Indices.Length;
+                        var images = torch.tensor(filled.Images!, dims, torch.float32);
+                        var labels = torch.tensor(filled.Labels, torch.int64);
+                        batch = new Batch(images, labels, filled.Indices);
+                    }
+                    finally
+                    {
+                        ReturnBuffer(filled.Images!);
+                    }
                 }
                 yield return batch;
             }

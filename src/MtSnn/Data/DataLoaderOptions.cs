@@ -20,6 +20,14 @@ public sealed record DataLoaderOptions
     public int Prefetch { get; init; } = 4;
     /// <summary>Augmentation applied to every sample; null means none.</summary>
     public TransformPipeline? Transform { get; init; }
+    /// <summary>
+    /// Put every batch in page-locked (pinned) host memory, in the background threads, so that a copy to a CUDA device
+    /// with <c>non_blocking: true</c> runs asynchronously (PyTorch's <c>pin_memory=True</c>). Needs a CUDA build of
+    /// libtorch; for training on CUDA only. Default false.
+    /// </summary>
+    public bool PinMemory { get; init; }
+    /// <summary>How a batch tensor is pinned (<c>Tensor.pin_memory()</c>); the tests replace it, as the CPU build cannot pin.</summary>
+    internal Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> PinFunction { get; init; } = static t => t.pin_memory();
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid value.</summary>
     public DataLoaderOptions Validate()

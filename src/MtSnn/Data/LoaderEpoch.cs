@@ -1,4 +1,6 @@
 using System.Runtime.ExceptionServices;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MtSnn.Data;
 
@@ -9,7 +11,20 @@ namespace MtSnn.Data;
 /// </summary>
 internal sealed class LoaderEpoch : IDisposable
 {
-    internal readonly record struct Filled(float[] Images, long[] Labels, int[] Indices);
+    /// <summary>
+    /// A filled batch: the pixels in a pooled buffer (<paramref name="Images"/>) and the labels, or, with
+    /// <see cref="DataLoaderOptions.PinMemory"/>, both already as pinned tensors (<paramref name="Pinned"/>; the buffer is
+    /// then back in the pool and <paramref name="Images"/> is null).
+    /// </summary>
+    internal readonly record struct Filled(float[]? Images, long[] Labels, int[] Indices, (Tensor Images, Tensor Labels)? Pinned = null)
+    {
+        /// <summary>Gives the pixel buffer back to the pool or disposes the pinned tensors (a batch nobody took).</summary>
+        public void Release(DataLoader loader)
+        {
+            if (Images is not null) loader.ReturnBuffer(Images);
+            if (Pinned is { } p) { p.Images.Dispose(); p.Labels.Dispose(); }
+        }
+    }
 
     private readonly DataLoader _loader;
     private readonly int[] _order;
@@ -71,7 +86,31 @@ internal sealed class LoaderEpoch : IDisposable
         Stop();
         foreach (var t in _threads) t.Join();
         for (int b = 0; b < _ready.Length; b++)
-            if (_ready[b] is { } f) { _loader.ReturnBuffer(f.Images); _ready[b] = null; }
+            if (_ready[b] is { } f) { f.Release(_loader); _ready[b] = null; }
+    }
+
+    /// <summary>
+    /// The batch as pinned tensors: images <c>[B, C, H, W]</c> float32 and labels <c>[B]</c> int64, made on this worker
+    /// thread (outside any dispose scope; the batch owns them). The pixels are copied out of <paramref name="images"/>
+    /// (a pooled buffer of exactly B images).
+    /// </summary>
+    private static Filled Pin(float[] images, long[] labels, int[] indices, ImageShape shape, DataLoaderOptions opt)
+    {
+        int count = indices.Length;
+        Tensor? pinnedImages = null;
+        try
+        {
+            using (var plain = torch.tensor(images, [count, shape.Channels, shape.Height, shape.Width], torch.float32))
+                pinnedImages = opt.PinFunction(plain);
+            using var plainLabels = torch.tensor(labels, torch.int64);
+            var pinnedLabels = opt.PinFunction(plainLabels);
+            return new Filled(null, labels, indices, (pinnedImages, pinnedLabels));
+        }
+        catch
+        {
+            pinnedImages?.Dispose();
+            throw;
+        }
     }
 
     private void Work()
@@ -120,9 +159,16 @@ internal sealed class LoaderEpoch : IDisposable
                 error = ExceptionDispatchInfo.Capture(e);
                 _loader.ReturnBuffer(images);
             }
+            Filled filled = new(images, labels, indices);
+            if (error is null && opt.PinMemory)
+            {
+                try { filled = Pin(images, labels, indices, outShape, opt); }
+                catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
+                _loader.ReturnBuffer(images);
+            }
             lock (_gate)
             {
-                if (error is null) _ready[b] = new Filled(images, labels, indices);
+                if (error is null) _ready[b] = filled;
                 else _errors[b] = error;
                 Monitor.PulseAll(_gate);
             }

@@ -24,6 +24,7 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
     private Parameter? v_threshold;
 #pragma warning restore IDE1006
     private readonly NodeState _state = new();
+    private double[]? _rates;   // LastLevelRates, read from _state.Rates on first access after a call
 
     /// <summary>Builds the layer; validates <paramref name="options"/> (throws <see cref="ArgumentException"/> on a bad value).</summary>
     public MultiThresholdNode(NeuronOptions options, string name = "mt_node") : base(name)
@@ -67,8 +68,26 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
     /// <summary>Which implementation runs this node (default Auto: the fused kernel where one exists, see <see cref="NeuronDispatch"/>).</summary>
     public NeuronBackend Backend { get; set; }
 
-    /// <summary>Mean firing rate of each level <c>k = 1..K</c> over all steps and neurons of the last call; null unless <see cref="RecordSpikes"/>.</summary>
-    public double[]? LastLevelRates { get; private set; }
+    /// <summary>
+    /// Mean firing rate of each level <c>k = 1..K</c> over all steps and neurons of the last call; null unless
+    /// <see cref="RecordSpikes"/>. Reading it copies <see cref="LastLevelRateTensor"/> to the host (on CUDA: waits for the device).
+    /// </summary>
+    public double[]? LastLevelRates
+    {
+        get
+        {
+            if (_state.Rates is null) return null;
+            if (_rates is not null) return _rates;
+            using var scope = NewDisposeScope();   // the host copy (the state itself lives outside any scope)
+            return _rates = _state.Rates.cpu().data<double>().ToArray();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="LastLevelRates"/> as a float64 <c>[K]</c> tensor on the input's device, <c>rate_k = mean over steps and
+    /// neurons of S_k</c> (detached; owned by the node, valid until its next call); null unless <see cref="RecordSpikes"/>.
+    /// </summary>
+    public Tensor? LastLevelRateTensor => _state.Rates;
 
     /// <summary>
     /// Multi-step: <c>x</c> <c>[T, B, ...]</c> gives <c>O</c> <c>[T, B, ...]</c>; single-step: <c>x</c> <c>[B, ...]</c>
@@ -91,10 +110,11 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
         if (RecordSpikes)
         {
             int levels = Options.Levels;
-            LastLevelRates = trace.Spikes!.transpose(0, 1).reshape(levels, -1).mean([1]).to(float64).cpu().data<double>().ToArray();
+            Replace(ref _state.Rates, trace.Spikes!.transpose(0, 1).reshape(levels, -1).mean([1]).to(float64));
             Replace(ref _state.Spikes, single ? trace.Spikes[0] : trace.Spikes);
         }
-        else { Replace(ref _state.Spikes, null); LastLevelRates = null; }
+        else { Replace(ref _state.Spikes, null); Replace(ref _state.Rates, null); }
+        _rates = null;
         Replace(ref _state.H, trace.H is null ? null : single ? trace.H[0] : trace.H);
         Replace(ref _state.V, trace.V is null ? null : single ? trace.V[0] : trace.V);
         return (single ? trace.O[0] : trace.O).MoveToOuterDisposeScope();
@@ -112,6 +132,7 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
             Replace(ref _state.Spikes, null);
             Replace(ref _state.H, null);
             Replace(ref _state.V, null);
+            Replace(ref _state.Rates, null);
         }
         base.Dispose(disposing);
     }
@@ -119,7 +140,7 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
     /// <summary>The tensors the node owns between calls (outside any dispose scope).</summary>
     private sealed class NodeState
     {
-        public Tensor? Membrane, Spikes, H, V;
+        public Tensor? Membrane, Spikes, H, V, Rates;
     }
 
     /// <summary>Owns <paramref name="value"/> (out of any dispose scope) in place of the old tensor, which is disposed.</summary>

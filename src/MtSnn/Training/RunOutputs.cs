@@ -35,6 +35,12 @@ public sealed class RunOutputs(string dir)
 /// <summary>The outcome of a training run (what summary.json holds).</summary>
 public sealed record TrainingResult(TrainConfig Config, IReadOnlyList<EpochMetrics> History, double BestAccuracy, int BestEpoch, EvalResult Final, double TrainSeconds)
 {
+    /// <summary>The device the run trained on (<c>cpu</c>, <c>cuda:0</c>, ...).</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>The TF32 switches in effect during the run (they matter on CUDA only).</summary>
+    public Tf32Settings? Tf32 { get; init; }
+
     /// <summary>Final test accuracy (after the last epoch).</summary>
     public double FinalAccuracy => Final.Accuracy;
 
@@ -50,6 +56,8 @@ public sealed record TrainingResult(TrainConfig Config, IReadOnlyList<EpochMetri
         {
             ["config"] = Config.ToJson(),
             ["label"] = Config.Label,
+            ["device"] = Device,
+            ["tf32"] = Tf32?.ToJson(),
             ["epochs"] = History.Count,
             ["best_test_acc"] = BestAccuracy,
             ["best_epoch"] = BestEpoch,

@@ -49,6 +49,8 @@ public sealed record TrainConfig
     /// <summary>Data loader threads.</summary>
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
     public string Device { get; init; } = "cpu";
+    /// <summary>TF32 on CUDA for matmuls and convolutions (<see cref="Tf32Settings"/>): true on, false off, null libtorch's defaults (matmul off, convolutions on).</summary>
+    public bool? Tf32 { get; init; }
     public long Seed { get; init; }
     /// <summary>Stop every epoch after this many training batches (and evaluate on as many test batches); 0 = all. For measuring.</summary>
     public int MaxBatches { get; init; }
@@ -111,6 +113,7 @@ public sealed record TrainConfig
             ["augment"] = Augment,
             ["workers"] = Workers,
             ["device"] = Device,
+            ["tf32"] = Tf32 is { } tf ? (tf ? "on" : "off") : null,
             ["seed"] = Seed,
             ["max-batches"] = MaxBatches,
             ["frame-size"] = FrameSize,
@@ -154,6 +157,7 @@ public sealed record TrainConfig
                 Augment = j["augment"]?.GetValue<bool>() ?? d.Augment,
                 Workers = j["workers"]?.GetValue<int>() ?? d.Workers,
                 Device = S(j, "device") ?? d.Device,
+                Tf32 = S(j, "tf32") is { } tf ? Tf32Settings.Parse(tf) : d.Tf32,
                 Seed = j["seed"]?.GetValue<long>() ?? d.Seed,
                 MaxBatches = j["max-batches"]?.GetValue<int>() ?? d.MaxBatches,
                 FrameSize = j["frame-size"]?.GetValue<int?>() ?? d.FrameSize,

@@ -18,6 +18,11 @@ namespace MtSnn.Training;
 /// epoch: test evaluation, <c>last.ckpt</c> (and <c>best.ckpt</c> on a new best test accuracy), metrics.csv,
 /// summary.json and TensorBoard scalars in the output folder, if one is given.
 /// <para>
+/// On CUDA the loop never waits for the device within a step: batches come in pinned memory and are copied
+/// asynchronously, and the step metrics stay on the device until a read-back every <see cref="ReadBackInterval"/> steps
+/// (which also runs the divergence check).
+/// </para>
+/// <para>
 /// Reproducible: the weights are initialised after <c>torch.manual_seed(seed)</c>, the data order, augmentation and
 /// Poisson draws are functions of (seed, epoch, batch), and the global generator is re-seeded from (seed, epoch) at each
 /// epoch start; so a run resumed from a checkpoint continues exactly as the uninterrupted run (on the same device).
@@ -39,13 +44,16 @@ public sealed class Trainer : IDisposable
     private double _bestAccuracy;
     private int _bestEpoch;
     private EvalResult? _lastEval;
+    private int _readBackInterval;
+    private readonly Tf32Settings _tf32Before;
 
     /// <summary>Sets up data, model and optimizer for <paramref name="config"/>; with <paramref name="resume"/>, continues from that checkpoint.</summary>
     public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null)
     {
         Config = config.Validate();
         Device = Devices.Resolve(config.Device);
-        _data = new TrainingData(config);
+        _readBackInterval = Device.type == DeviceType.CUDA ? 25 : 1;
+        _data = new TrainingData(config, pinMemory: Device.type == DeviceType.CUDA);
         torch.manual_seed(config.Seed);
         var spec = new ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses, config.Neuron);
         Model = ModelZoo.Create(config.Model, spec);
@@ -66,6 +74,7 @@ public sealed class Trainer : IDisposable
             _tensorBoard = new TensorBoardLog(_outputs.TensorBoardDir);
         }
         if (resume is not null) Restore(resume);
+        _tf32Before = Tf32Settings.Apply(config.Tf32);   // process-wide; Dispose restores the settings before
     }
 
     /// <summary>Opens <paramref name="checkpointPath"/> and continues its run; <paramref name="adjust"/> may change e.g. the epoch count or device.</summary>
@@ -84,6 +93,18 @@ public sealed class Trainer : IDisposable
     public IReadOnlyList<EpochMetrics> History => _history;
     /// <summary>The loss of every optimizer step of the most recent epoch, in order.</summary>
     public IReadOnlyList<double> StepLosses => _stepLosses;
+    /// <summary>
+    /// Training steps between read-backs of the step metrics (loss, correct count) to the host: the progress observer,
+    /// <see cref="StepLosses"/> and the divergence check are updated every this many steps and at the epoch end. Each
+    /// read-back waits for the device, so on CUDA it is 25 (the device runs ahead of the host in between); on the CPU,
+    /// where nothing runs ahead, 1. The value does not change any result.
+    /// </summary>
+    internal int ReadBackInterval
+    {
+        get => _readBackInterval;
+        set => _readBackInterval = value >= 1 ? value : throw new ArgumentException($"read-back interval must be >= 1 step (got {value})");
+    }
+
     /// <summary>Training batches per epoch (after <see cref="TrainConfig.MaxBatches"/>).</summary>
     public int BatchesPerEpoch => Config.MaxBatches > 0 ? Math.Min(Config.MaxBatches, _data.TrainLoader.BatchesPerEpoch) : _data.TrainLoader.BatchesPerEpoch;
 
@@ -93,7 +114,7 @@ public sealed class Trainer : IDisposable
         int last = Math.Min(Config.Epochs, stopAfterEpoch ?? Config.Epochs);
         for (int epoch = EpochsDone; epoch < last; epoch++) RunEpoch(epoch, cancel);
         var final = _lastEval ?? Evaluate();
-        return new TrainingResult(Config, _history, _bestAccuracy, _bestEpoch, final, _history.Sum(h => h.Seconds));
+        return Result(final);
     }
 
     /// <summary>Evaluates the current model on the test split.</summary>
@@ -106,49 +127,80 @@ public sealed class Trainer : IDisposable
         int batches = BatchesPerEpoch;
         _observer?.EpochStarted(epoch + 1, Config.Epochs, batches);
         _stepLosses.Clear();
-        double lossSum = 0, lr = _schedule.At(_step);
-        long correct = 0;
-        int images = 0, b = 0;
+        var sums = new EpochSums();
+        double lr = _schedule.At(_step);
+        int b = 0;
+        using var pending = new PendingStepMetrics();
         var clock = Stopwatch.StartNew();
         foreach (var batch in _data.TrainLoader.Epoch(epoch))
         {
             cancel.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
+            using (var scope = NewDisposeScope())
             using (batch)
             {
                 lr = _schedule.At(_step);
                 foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
                 SpikingFunctional.ResetNet(Model);
                 _optimizer.zero_grad();
-                var x = _encoder.Encode(batch.Images.to(Device), (long)epoch * 1_000_003 + b);
-                var y = batch.Labels.to(Device);
+                // non_blocking: the loader pins its batches when training on CUDA; the pinned block is not reused before the copy ends
+                var x = _encoder.Encode(batch.Images.to(Device, non_blocking: true), (long)epoch * 1_000_003 + b);
+                var y = batch.Labels.to(Device, non_blocking: true);
                 var logits = Model.forward(x);
                 var loss = _loss.Compute(logits, y);
                 loss.backward();
-                if (Config.ClipGrad > 0) nn.utils.clip_grad_norm_(Model.parameters(), Config.ClipGrad);
+                if (Config.ClipGrad > 0) GradientClipping.ClipGradNorm(Model.parameters(), Config.ClipGrad);
                 _optimizer.step();
                 _step++;
-                double l = loss.item<float>();
-                if (!double.IsFinite(l)) throw new ArithmeticException($"training diverged: loss is {l} at epoch {epoch + 1}, batch {b + 1} (try a smaller --lr or --clip-grad)");
-                _stepLosses.Add(l);
-                lossSum += l * batch.Count;
-                correct += logits.detach().mean([0]).argmax(1).eq(y).sum().item<long>();
-                images += batch.Count;
+                pending.Add(loss, logits.detach().mean([0]).argmax(1).eq(y).sum(), batch.Count);
             }
             b++;
-            _observer?.BatchFinished(epoch + 1, b, batches, lossSum / images, (double)correct / images, images / clock.Elapsed.TotalSeconds);
-            if (b >= batches) break;
+            bool last = b >= batches;
+            if (last || pending.Count >= ReadBackInterval)
+            {
+                Fold(pending, sums, epoch, b);
+                _observer?.BatchFinished(epoch + 1, b, batches, sums.LossSum / sums.Images, (double)sums.Correct / sums.Images, sums.Images / clock.Elapsed.TotalSeconds);
+            }
+            if (last) break;
         }
+        Fold(pending, sums, epoch, b);   // an epoch that ran out of batches before BatchesPerEpoch
         double seconds = clock.Elapsed.TotalSeconds;
         SpikingFunctional.ResetNet(Model);
         var eval = Evaluate();
         _lastEval = eval;
-        var metrics = new EpochMetrics(epoch + 1, lr, lossSum / images, (double)correct / images, eval.Loss, eval.Accuracy, images / seconds, seconds);
+        var metrics = new EpochMetrics(epoch + 1, lr, sums.LossSum / sums.Images, (double)sums.Correct / sums.Images, eval.Loss, eval.Accuracy, sums.Images / seconds, seconds);
         _history.Add(metrics);
         bool best = _bestEpoch == 0 || eval.Accuracy > _bestAccuracy;
         if (best) { _bestAccuracy = eval.Accuracy; _bestEpoch = epoch + 1; }
         SaveOutputs(metrics, best, eval);
         _observer?.EpochFinished(metrics, best);
+    }
+
+    /// <summary>Running sums of an epoch: sum of loss x batch size (float64, in step order), correct predictions, images.</summary>
+    private sealed class EpochSums
+    {
+        public double LossSum;
+        public long Correct;
+        public int Images;
+    }
+
+    /// <summary>
+    /// Reads the pending steps back (one synchronisation) and adds them in step order, exactly as a per-step read did:
+    /// <c>lossSum += (double)L_s * B_s</c>, <c>correct += c_s</c>. A non-finite loss stops training with the epoch and batch.
+    /// </summary>
+    private void Fold(PendingStepMetrics pending, EpochSums sums, int epoch, int batchesDone)
+    {
+        var steps = pending.ReadBack();
+        int first = batchesDone - steps.Length;
+        for (int i = 0; i < steps.Length; i++)
+        {
+            double l = steps[i].Loss;
+            if (!double.IsFinite(l))
+                throw new ArithmeticException($"training diverged: loss is {l} at epoch {epoch + 1}, batch {first + i + 1} (try a smaller --lr or --clip-grad)");
+            _stepLosses.Add(l);
+            sums.LossSum += l * steps[i].Count;
+            sums.Correct += steps[i].Correct;
+            sums.Images += steps[i].Count;
+        }
     }
 
     private void SaveOutputs(EpochMetrics metrics, bool best, EvalResult eval)
@@ -158,9 +210,14 @@ public sealed class Trainer : IDisposable
         CheckpointFile.Save(_outputs.LastCheckpoint, ck);
         if (best) CheckpointFile.Save(_outputs.BestCheckpoint, ck);
         _outputs.WriteMetrics(_history);
-        _outputs.WriteSummary(new TrainingResult(Config, _history, _bestAccuracy, _bestEpoch, eval, _history.Sum(h => h.Seconds)));
+        _outputs.WriteSummary(Result(eval));
         _tensorBoard?.Epoch(metrics, eval);
     }
+
+    private TrainingResult Result(EvalResult final) => new(Config, _history, _bestAccuracy, _bestEpoch, final, _history.Sum(h => h.Seconds))
+    {
+        Device = Device.ToString(), Tf32 = Tf32Settings.Current,
+    };
 
     /// <summary>The checkpoint of the current state (model, optimizer, epoch, step, history).</summary>
     public Checkpoint CurrentCheckpoint()
@@ -200,6 +257,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _tf32Before.Set();
         _data.Dispose();
         _optimizer.Dispose();
         Model.Dispose();

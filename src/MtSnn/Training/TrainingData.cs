@@ -7,17 +7,20 @@ namespace MtSnn.Training;
 /// <summary>The train and test loaders of a <see cref="TrainConfig"/>: shuffled, seeded training batches (augmented on request), test batches in order.</summary>
 public sealed class TrainingData : IDisposable
 {
-    /// <summary>Opens both splits of the configured data set (throws <see cref="DatasetException"/> with one line when files are missing).</summary>
-    public TrainingData(TrainConfig config)
+    /// <summary>
+    /// Opens both splits of the configured data set (throws <see cref="DatasetException"/> with one line when files are
+    /// missing). <paramref name="pinMemory"/>: the loaders pin their batches (<see cref="DataLoaderOptions.PinMemory"/>; for CUDA).
+    /// </summary>
+    public TrainingData(TrainConfig config, bool pinMemory = false)
     {
         Train = Open(config, DatasetSplit.Train);
         Test = Open(config, DatasetSplit.Test);
         TrainLoader = new DataLoader(Train, new DataLoaderOptions
         {
             BatchSize = config.BatchSize, Shuffle = true, Seed = config.Seed, Workers = config.Workers,
-            Transform = config.Augment ? Augmentation(Train.Shape) : null,
+            Transform = config.Augment ? Augmentation(Train.Shape) : null, PinMemory = pinMemory,
         });
-        TestLoader = new DataLoader(Test, new DataLoaderOptions { BatchSize = config.BatchSize, Shuffle = false, Workers = config.Workers });
+        TestLoader = new DataLoader(Test, new DataLoaderOptions { BatchSize = config.BatchSize, Shuffle = false, Workers = config.Workers, PinMemory = pinMemory });
     }
 
     /// <summary>Every data set name training takes: the image sets and the event sets (frames of T steps).</summary>
