@@ -12,17 +12,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 run=$repo/.gpu/bundle/run.sh
 [ -x "$run" ] || { echo "selftest: $run missing; run scripts/gpu/bundle.sh first" >&2; exit 1; }
-native=$(ls -d "$HOME"/.nuget/packages/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native 2>/dev/null | sort -V | tail -1)
-[ -n "$native" ] || { echo "selftest: no libtorch-cpu-linux-x64 in the NuGet cache (dotnet restore first)" >&2; exit 1; }
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/mtsnn-gpu-selftest.XXXXXX")
-fakesp=$work/site-packages
-mkdir -p "$fakesp/torch/lib" "$fakesp/nvidia/cuda_nvrtc/lib" "$work/bin"
-# hard links where the file system allows (doctor then names the fake folder), else symbolic links
-for f in "$native"/*; do ln "$f" "$fakesp/torch/lib/" 2>/dev/null || ln -s "$f" "$fakesp/torch/lib/"; done
-printf '#!/bin/sh\necho %s\n' "$fakesp" > "$work/bin/python3"
-printf '#!/bin/sh\necho "selftest: the SDK dotnet was called: $*" >&2\nexit 97\n' > "$work/bin/dotnet"
-chmod +x "$work/bin/python3" "$work/bin/dotnet"
+"$repo/scripts/gpu/fake-torch-site.sh" "$work"
 export PATH=$work/bin:$PATH
 export MTSNN_GPU_ROOT=${MTSNN_GPU_ROOT:-/tmp/mtsnn-gpu} MTSNN_FASHION_DIR=${MTSNN_FASHION_DIR:-/tmp/fashion-mnist}
 export MTSNN_CACHE=$work/cache   # an empty cache: the shim repair (Debian 12's libstdc++) must work in the unpacked app
