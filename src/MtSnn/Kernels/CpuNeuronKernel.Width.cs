@@ -47,8 +47,8 @@ public static partial class CpuNeuronKernel
         return new VectorBitsScope(previous);
     }
 
-    /// <summary>The width the last kernel call on this thread ran with (0 before the first).</summary>
-    internal static int LastVectorBits => t_lastVectorBits;
+    /// <summary>The width the last kernel call on this thread ran with (tests reset it to 0 and read it back).</summary>
+    internal static int LastVectorBits { get => t_lastVectorBits; set => t_lastVectorBits = value; }
 
     /// <summary>Restores the previous width override when disposed.</summary>
     internal readonly struct VectorBitsScope(int previous) : IDisposable
