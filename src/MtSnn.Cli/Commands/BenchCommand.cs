@@ -36,7 +36,7 @@ public static class BenchCommand
                 throw new ArgumentException($"--T, --neurons and --repeats must be >= 1 (got {config.Steps}, {config.Neurons}, {config.Repeats})");
             var result = NeuronBenchmark.Run(config);
             var o = p.InvocationConfiguration.Output;
-            o.WriteLine($"device: {result.Device}; copy bandwidth {result.CopyGbps:F1} GB/s (read + write)");
+            o.WriteLine($"device: {result.Device}; copy bandwidth {result.CopyGbps:F1} GB/s (read + write); CPU kernel vectors: {result.CpuVectorBits} bits");
             o.WriteLine("| case | fused ms | ns/neuron-step | GB/s | reference ms | speed-up |");
             o.WriteLine("|---|---:|---:|---:|---:|---:|");
             foreach (var c in result.Cases)

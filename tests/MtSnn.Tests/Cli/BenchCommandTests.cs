@@ -16,6 +16,7 @@ public class BenchCommandTests
         var root = doc.RootElement;
         Assert.False(string.IsNullOrEmpty(root.GetProperty("device").GetString()));
         Assert.True(root.GetProperty("copy_gbps").GetDouble() > 0);
+        Assert.Equal(MtSnn.Kernels.CpuNeuronKernel.VectorBits, root.GetProperty("cpu_vector_bits").GetInt32());
         var cases = root.GetProperty("cases").EnumerateArray().ToList();
         Assert.Equal(["lif-single", "lif-cascade-k4-pow2", "lif-parallel-k4-uniform", "plif-cascade-k4"], cases.Select(c => c.GetProperty("name").GetString()));
         foreach (var c in cases)

@@ -66,12 +66,14 @@ public sealed record CaseResult
     [JsonPropertyName("cpu_share")] public required double CpuShare { get; init; }
 }
 
-/// <summary>The whole run, serialised as <c>{"device", "copy_gbps", "cases": [...]}</c>.</summary>
+/// <summary>The whole run, serialised as <c>{"device", "copy_gbps", "cpu_vector_bits", "cases": [...]}</c>.</summary>
 public sealed record BenchmarkResult
 {
     [JsonPropertyName("device")] public required string Device { get; init; }
     /// <summary>Bytes read + bytes written per second of a large multithreaded copy, GB/s.</summary>
     [JsonPropertyName("copy_gbps")] public required double CopyGbps { get; init; }
+    /// <summary>The fused CPU kernel's vector width in bits (<see cref="CpuNeuronKernel.VectorBits"/>).</summary>
+    [JsonPropertyName("cpu_vector_bits")] public required int CpuVectorBits { get; init; }
     [JsonPropertyName("cases")] public required IReadOnlyList<CaseResult> Cases { get; init; }
     [JsonPropertyName("notes")] public string? Notes { get; init; }
 
