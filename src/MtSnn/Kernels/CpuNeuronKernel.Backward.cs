@@ -45,7 +45,11 @@ public static unsafe partial class CpuNeuronKernel
     }
 
     /// <summary>Loop-invariant switches of the backward.</summary>
-    private readonly record struct BackwardRule(bool Soft, bool Detach, bool NeedBeta, float VThreshold, float VReset);
+    private readonly record struct BackwardRule(bool Soft, bool Detach, bool NeedBeta, float VThreshold, float VReset)
+    {
+        /// <summary>Whether <c>dL/dS_any</c> can be non-zero: hard reset, not detached.</summary>
+        public bool AnyGradient => !Soft && !Detach;
+    }
 
     private static (double, double) BackwardChunk<TV, TS, TF, TC>(BackwardIo io, in LevelTable levels, TS surrogate, TC charge,
         BackwardRule rule, int n0, int len, int stride, float* scratch)
@@ -112,9 +116,9 @@ public static unsafe partial class CpuNeuronKernel
                 var gV = TV.Load(gvbuf + i);
                 var gO = Lanes<TV>.Load(io.GradO + row + i, m);
                 // reset backward, split around the fire backward (which refires and returns O and S_any)
-                var gSAny = !rule.Soft && !rule.Detach ? gV * (vReset - h) : TV.Zero;
+                var gSAny = rule.AnyGradient ? gV * (vReset - h) : TV.Zero;
                 if (rule.Soft && !rule.Detach) gO -= gV * rule.VThreshold;
-                var gH = TF.Backward<TV, TS>(surrogate, h, levels, gO, gSAny, spikes, ref gVth, out var o, out var sAny);
+                var gH = TF.Backward<TV, TS>(surrogate, h, levels, gO, gSAny, rule.AnyGradient, spikes, ref gVth, out var o, out var sAny);
                 if (rule.Soft)
                 {
                     gH += gV;

@@ -16,10 +16,11 @@ internal unsafe interface IFiringKernel
     /// Backward of the fire step: given <c>dL/dO</c> and <c>dL/dS_any</c>, returns <c>dL/dH</c> through the levels
     /// (surrogate <c>dS_k/du = g(u - theta_k)</c>) and adds <c>dL/dV_th</c> (thresholds and cascade residual) to
     /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors. It refires on the way and
-    /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them).
+    /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them). <paramref name="anyGradient"/>
+    /// false promises <c>dL/dS_any = 0</c> (soft or detached reset), so the rule may skip routing it.
     /// </summary>
     static abstract unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
-        TV gradO, TV gradSAny, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
+        TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
         where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel;
 }
 
@@ -51,7 +52,7 @@ internal readonly struct ParallelFiring : IFiringKernel
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
-        TV gradO, TV gradSAny, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
+        TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
         where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
@@ -103,7 +104,7 @@ internal readonly struct CascadeFiring : IFiringKernel
             spikes[k] = s;
             r -= s * rs[k];
             o += s * w[k];
-            any = TV.Max(any, s);
+            any |= s;   // 0 or 1 in every lane: the bitwise or is the maximum
         }
         sAny = any;
         return o;
@@ -112,7 +113,7 @@ internal readonly struct CascadeFiring : IFiringKernel
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
-        TV gradO, TV gradSAny, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
+        TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
         where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
@@ -140,9 +141,10 @@ internal readonly struct CascadeFiring : IFiringKernel
         {
             var s = spikes[k];
             var g = surrogate.Derivative(u[k]);
+            var ag = gradO * w[k];
             // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
-            var route = TV.Equal(fired - s, TV.Zero) & gradSAny;
-            var ag = (gradO * w[k] + route) * g;
+            if (anyGradient) ag += TV.Equal(fired - s, TV.Zero) & gradSAny;
+            ag *= g;
             var rg = g * rs[k];
             // gu = (a - V_th lambda_k gR) g; gR <- gR + gu, written as one FMA on the serial chain
             var gu = ag - gr * rg;

@@ -32,6 +32,7 @@ internal unsafe interface IVec<TSelf> where TSelf : unmanaged, IVec<TSelf>
     static abstract TSelf operator *(TSelf a, float b);
     static abstract TSelf operator /(TSelf a, TSelf b);
     static abstract TSelf operator &(TSelf a, TSelf b);
+    static abstract TSelf operator |(TSelf a, TSelf b);
 
     /// <summary><c>a b + c</c>, fused where the hardware has it.</summary>
     static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
@@ -43,9 +44,9 @@ internal unsafe interface IVec<TSelf> where TSelf : unmanaged, IVec<TSelf>
     static abstract TSelf Equal(TSelf a, TSelf b);
     /// <summary>Per lane: <paramref name="mask"/> ? <paramref name="a"/> : <paramref name="b"/>.</summary>
     static abstract TSelf ConditionalSelect(TSelf mask, TSelf a, TSelf b);
-    /// <summary>Lane-wise maximum.</summary>
+    /// <summary>Lane-wise maximum, the hardware's instruction (for finite inputs; NaN and -0 as the instruction treats them).</summary>
     static abstract TSelf Max(TSelf a, TSelf b);
-    /// <summary>Lane-wise minimum.</summary>
+    /// <summary>Lane-wise minimum, the hardware's instruction (for finite inputs; NaN and -0 as the instruction treats them).</summary>
     static abstract TSelf Min(TSelf a, TSelf b);
     /// <summary>Lane-wise <c>|a|</c>.</summary>
     static abstract TSelf Abs(TSelf a);

@@ -25,14 +25,15 @@ internal readonly unsafe struct Vec256(Vector256<float> value) : IVec<Vec256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 operator *(Vec256 a, float b) => new(a._v * b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 operator /(Vec256 a, Vec256 b) => new(a._v / b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 operator &(Vec256 a, Vec256 b) => new(a._v & b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 operator |(Vec256 a, Vec256 b) => new(a._v | b._v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 FusedMultiplyAdd(Vec256 a, Vec256 b, Vec256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 GreaterThanOrEqual(Vec256 a, Vec256 b) => new(Vector256.GreaterThanOrEqual(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 LessThan(Vec256 a, Vec256 b) => new(Vector256.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Equal(Vec256 a, Vec256 b) => new(Vector256.Equals(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 ConditionalSelect(Vec256 mask, Vec256 a, Vec256 b) => new(Vector256.ConditionalSelect(mask._v, a._v, b._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Max(Vec256 a, Vec256 b) => new(Vector256.Max(a._v, b._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Min(Vec256 a, Vec256 b) => new(Vector256.Min(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Max(Vec256 a, Vec256 b) => new(Vector256.MaxNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Min(Vec256 a, Vec256 b) => new(Vector256.MinNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Abs(Vec256 a) => new(Vector256.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Exp(Vec256 a) => new(Vector256.Exp(a._v));
 

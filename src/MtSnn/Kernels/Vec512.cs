@@ -25,14 +25,15 @@ internal readonly unsafe struct Vec512(Vector512<float> value) : IVec<Vec512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 operator *(Vec512 a, float b) => new(a._v * b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 operator /(Vec512 a, Vec512 b) => new(a._v / b._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 operator &(Vec512 a, Vec512 b) => new(a._v & b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 operator |(Vec512 a, Vec512 b) => new(a._v | b._v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 FusedMultiplyAdd(Vec512 a, Vec512 b, Vec512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 GreaterThanOrEqual(Vec512 a, Vec512 b) => new(Vector512.GreaterThanOrEqual(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 LessThan(Vec512 a, Vec512 b) => new(Vector512.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Equal(Vec512 a, Vec512 b) => new(Vector512.Equals(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 ConditionalSelect(Vec512 mask, Vec512 a, Vec512 b) => new(Vector512.ConditionalSelect(mask._v, a._v, b._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Max(Vec512 a, Vec512 b) => new(Vector512.Max(a._v, b._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Min(Vec512 a, Vec512 b) => new(Vector512.Min(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Max(Vec512 a, Vec512 b) => new(Vector512.MaxNative(a._v, b._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Min(Vec512 a, Vec512 b) => new(Vector512.MinNative(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Abs(Vec512 a) => new(Vector512.Abs(a._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Exp(Vec512 a) => new(Vector512.Exp(a._v));
 
