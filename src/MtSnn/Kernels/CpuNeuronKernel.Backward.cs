@@ -61,6 +61,7 @@ public static unsafe partial class CpuNeuronKernel
         float* gvbuf = scratch;
         float* hs = scratch + stride, vs = scratch + stride * (1 + steps);
         var vReset = TV.Create(rule.VReset);
+        var vth = TV.Create(rule.VThreshold);
 
         if (recompute)
         {
@@ -117,12 +118,12 @@ public static unsafe partial class CpuNeuronKernel
                 var gO = Lanes<TV>.Load(io.GradO + row + i, m);
                 // reset backward, split around the fire backward (which refires and returns O and S_any)
                 var gSAny = rule.AnyGradient ? gV * (vReset - h) : TV.Zero;
-                if (rule.Soft && !rule.Detach) gO -= gV * rule.VThreshold;
+                if (rule.Soft && !rule.Detach) gO = TV.FusedMultiplyAddNegated(gV, vth, gO);
                 var gH = TF.Backward<TV, TS>(surrogate, h, levels, gO, gSAny, rule.AnyGradient, spikes, ref gVth, out var o, out var sAny);
                 if (rule.Soft)
                 {
                     gH += gV;
-                    gVth -= o * gV;   // detach_reset detaches the spikes O, not V_th (SpikingJelly)
+                    gVth = TV.FusedMultiplyAddNegated(o, gV, gVth);   // detach_reset detaches the spikes O, not V_th (SpikingJelly)
                 }
                 else gH += gV * (TV.One - sAny);
                 Lanes<TV>.Store(gH * dhdx, io.GradX + row + i, m);

@@ -94,7 +94,7 @@ internal readonly struct CascadeFiring : IFiringKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Fire<TV>(TV h, in LevelTable levels, TV* spikes, out TV sAny) where TV : unmanaged, IVec<TV>
     {
-        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps;
         var o = TV.Zero;
         var any = TV.Zero;
         var r = h;
@@ -102,15 +102,20 @@ internal readonly struct CascadeFiring : IFiringKernel
         {
             var s = TV.GreaterThanOrEqual(r, TV.Create(th[k])) & TV.One;
             spikes[k] = s;
-            r -= s * rs[k];
-            o += s * w[k];
-            any |= s;   // 0 or 1 in every lane: the bitwise or is the maximum
+            // S is 0 or 1, so the products are exact and the fused forms round exactly as r - S rs, o + S w
+            r = TV.FusedMultiplyAddNegated(s, TV.Create(rs[k]), r);
+            o = TV.FusedMultiplyAdd(s, TV.Create(w[k]), o);
+            any |= s;   // the bitwise or of 0s and 1s is their maximum
         }
         sAny = any;
         return o;
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The refire keeps <c>u_k = R_k - theta_k</c> and <c>lambda_k S_k</c> per level in <paramref name="scratch"/>
+    /// (<c>S_k = Step(u_k)</c> is recomputed from u_k only when <c>dL/dS_any</c> must be routed).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
@@ -120,18 +125,19 @@ internal readonly struct CascadeFiring : IFiringKernel
         int levelsCount = levels.Levels;
         var sum = TV.Zero;
         var u = scratch;
-        var spikes = scratch + levelsCount;
+        var weighted = scratch + levelsCount;
         var r = h;
         var fired = TV.Zero;
         for (int k = 0; k < levelsCount; k++)
         {
             var theta = TV.Create(th[k]);
             var s = TV.GreaterThanOrEqual(r, theta) & TV.One;
+            var ws = s * w[k];
             u[k] = r - theta;
-            spikes[k] = s;
+            weighted[k] = ws;
             fired += s;
-            sum += s * w[k];
-            r -= s * rs[k];
+            sum += ws;
+            r = TV.FusedMultiplyAddNegated(s, TV.Create(rs[k]), r);
         }
         o = sum;
         sAny = TV.Min(fired, TV.One);
@@ -139,17 +145,21 @@ internal readonly struct CascadeFiring : IFiringKernel
         var gth = TV.Zero;
         for (int k = levelsCount - 1; k >= 0; k--)
         {
-            var s = spikes[k];
-            var g = surrogate.Derivative(u[k]);
+            var uk = u[k];
+            var g = surrogate.Derivative(uk);
             var ag = gradO * w[k];
-            // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
-            if (anyGradient) ag += TV.Equal(fired - s, TV.Zero) & gradSAny;
+            if (anyGradient)
+            {
+                // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
+                var s = TV.GreaterThanOrEqual(uk, TV.Zero) & TV.One;
+                ag += TV.Equal(fired - s, TV.Zero) & gradSAny;
+            }
             ag *= g;
-            var rg = g * rs[k];
-            // gu = (a - V_th lambda_k gR) g; gR <- gR + gu, written as one FMA on the serial chain
-            var gu = ag - gr * rg;
-            gth += gr * s * w[k] + gu * sc[k];
-            gr = TV.FusedMultiplyAdd(gr, TV.One - rg, ag);
+            // gu = (a - V_th lambda_k gR) g; gR <- gR + gu
+            var gu = TV.FusedMultiplyAddNegated(gr, g * rs[k], ag);
+            gth = TV.FusedMultiplyAdd(gr, weighted[k], gth);
+            gth = TV.FusedMultiplyAdd(gu, TV.Create(sc[k]), gth);
+            gr += gu;
         }
         gradVth -= gth;
         return gr;

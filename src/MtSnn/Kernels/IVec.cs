@@ -36,6 +36,8 @@ internal unsafe interface IVec<TSelf> where TSelf : unmanaged, IVec<TSelf>
 
     /// <summary><c>a b + c</c>, fused where the hardware has it.</summary>
     static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
+    /// <summary><c>c - a b</c>, fused where the hardware has it.</summary>
+    static abstract TSelf FusedMultiplyAddNegated(TSelf a, TSelf b, TSelf c);
     /// <summary>Lane mask <c>a &gt;= b</c>.</summary>
     static abstract TSelf GreaterThanOrEqual(TSelf a, TSelf b);
     /// <summary>Lane mask <c>a &lt; b</c>.</summary>

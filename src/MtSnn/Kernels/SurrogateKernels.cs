@@ -23,7 +23,7 @@ internal readonly struct ATanKernel(double alpha) : ISurrogateKernel
     public TV Derivative<TV>(TV u) where TV : unmanaged, IVec<TV>
     {
         var x = u * _scale;
-        return TV.Reciprocal(TV.One + x * x) * _peak;
+        return TV.Reciprocal(TV.FusedMultiplyAdd(x, x, TV.One)) * _peak;
     }
 }
 
