@@ -41,7 +41,7 @@ internal readonly struct ParallelFiring : IFiringKernel
         var s = TV.Zero;
         for (int k = 0; k < levels.Levels; k++)
         {
-            s = TV.GreaterThanOrEqual(h, TV.Create(th[k])) & TV.One;
+            s = TV.Step(h, TV.Create(th[k]));
             spikes[k] = s;
             o += s * w[k];
         }
@@ -65,7 +65,7 @@ internal readonly struct ParallelFiring : IFiringKernel
         {
             var lambda = w[k];
             var u = h - TV.Create(th[k]);
-            s = TV.GreaterThanOrEqual(u, TV.Zero) & TV.One;
+            s = TV.Step(u, TV.Zero);
             sum += s * lambda;
             var gs = gradO * lambda;
             if (k == last) gs += gradSAny;
@@ -100,7 +100,7 @@ internal readonly struct CascadeFiring : IFiringKernel
         var r = h;
         for (int k = 0; k < levels.Levels; k++)
         {
-            var s = TV.GreaterThanOrEqual(r, TV.Create(th[k])) & TV.One;
+            var s = TV.Step(r, TV.Create(th[k]));
             spikes[k] = s;
             // S is 0 or 1, so the products are exact and the fused forms round exactly as r - S rs, o + S w
             r = TV.FusedMultiplyAddNegated(s, TV.Create(rs[k]), r);
@@ -131,7 +131,7 @@ internal readonly struct CascadeFiring : IFiringKernel
         for (int k = 0; k < levelsCount; k++)
         {
             var theta = TV.Create(th[k]);
-            var s = TV.GreaterThanOrEqual(r, theta) & TV.One;
+            var s = TV.Step(r, theta);
             var ws = s * w[k];
             u[k] = r - theta;
             weighted[k] = ws;
@@ -151,7 +151,7 @@ internal readonly struct CascadeFiring : IFiringKernel
             if (anyGradient)
             {
                 // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
-                var s = TV.GreaterThanOrEqual(uk, TV.Zero) & TV.One;
+                var s = TV.Step(uk, TV.Zero);
                 ag += TV.Equal(fired - s, TV.Zero) & gradSAny;
             }
             ag *= g;

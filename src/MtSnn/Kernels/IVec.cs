@@ -38,6 +38,8 @@ internal unsafe interface IVec<TSelf> where TSelf : unmanaged, IVec<TSelf>
     static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
     /// <summary><c>c - a b</c>, fused where the hardware has it.</summary>
     static abstract TSelf FusedMultiplyAddNegated(TSelf a, TSelf b, TSelf c);
+    /// <summary><c>Step(a - b)</c>: 1 where <c>a &gt;= b</c>, else 0.</summary>
+    static abstract TSelf Step(TSelf a, TSelf b);
     /// <summary>Lane mask <c>a &gt;= b</c>.</summary>
     static abstract TSelf GreaterThanOrEqual(TSelf a, TSelf b);
     /// <summary>Lane mask <c>a &lt; b</c>.</summary>

@@ -95,5 +95,5 @@ internal static class Reciprocal
 {
     /// <summary>One Newton step from the estimate <paramref name="r"/> of <c>1/d</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Refine<TV>(TV d, TV r) where TV : unmanaged, IVec<TV> => TV.FusedMultiplyAdd(r, TV.FusedMultiplyAdd(-d, r, TV.One), r);
+    public static TV Refine<TV>(TV d, TV r) where TV : unmanaged, IVec<TV> => TV.FusedMultiplyAdd(r, TV.FusedMultiplyAddNegated(d, r, TV.One), r);
 }
