@@ -31,7 +31,7 @@ internal readonly unsafe struct Vec256(Vector256<float> value) : IVec<Vec256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256 FusedMultiplyAddNegated(Vec256 a, Vec256 b, Vec256 c) => Fma.IsSupported ? new(Fma.MultiplyAddNegated(a._v, b._v, c._v)) : c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec256 Step(Vec256 a, Vec256 b) => new(Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(a._v, b._v), Vector256<float>.One, Vector256<float>.Zero));
+    public static Vec256 Step(Vec256 a, Vec256 b) => new(Vector256.GreaterThanOrEqual(a._v, b._v) & Vector256<float>.One);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 GreaterThanOrEqual(Vec256 a, Vec256 b) => new(Vector256.GreaterThanOrEqual(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 LessThan(Vec256 a, Vec256 b) => new(Vector256.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Equal(Vec256 a, Vec256 b) => new(Vector256.Equals(a._v, b._v));

@@ -31,7 +31,7 @@ internal readonly unsafe struct Vec512(Vector512<float> value) : IVec<Vec512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512 FusedMultiplyAddNegated(Vec512 a, Vec512 b, Vec512 c) => Avx512F.IsSupported ? new(Avx512F.FusedMultiplyAddNegated(a._v, b._v, c._v)) : c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vec512 Step(Vec512 a, Vec512 b) => new(Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a._v, b._v), Vector512<float>.One, Vector512<float>.Zero));
+    public static Vec512 Step(Vec512 a, Vec512 b) => new(Vector512.GreaterThanOrEqual(a._v, b._v) & Vector512<float>.One);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 GreaterThanOrEqual(Vec512 a, Vec512 b) => new(Vector512.GreaterThanOrEqual(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 LessThan(Vec512 a, Vec512 b) => new(Vector512.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Equal(Vec512 a, Vec512 b) => new(Vector512.Equals(a._v, b._v));
