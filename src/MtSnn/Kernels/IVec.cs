@@ -10,10 +10,6 @@ internal unsafe interface IVec<TSelf> where TSelf : unmanaged, IVec<TSelf>
 {
     /// <summary>Lanes per vector.</summary>
     static abstract int Count { get; }
-    /// <summary>Bits per vector (32 <see cref="Count"/>).</summary>
-    static abstract int Bits { get; }
-    /// <summary>Whether the hardware runs this width natively (else the runtime's software fallback runs it).</summary>
-    static abstract bool IsHardwareAccelerated { get; }
     /// <summary>All lanes 0.</summary>
     static abstract TSelf Zero { get; }
     /// <summary>All lanes 1.</summary>
@@ -40,8 +36,6 @@ internal unsafe interface IVec<TSelf> where TSelf : unmanaged, IVec<TSelf>
     static abstract TSelf FusedMultiplyAddNegated(TSelf a, TSelf b, TSelf c);
     /// <summary><c>Step(a - b)</c>: 1 where <c>a &gt;= b</c>, else 0.</summary>
     static abstract TSelf Step(TSelf a, TSelf b);
-    /// <summary>Lane mask <c>a &gt;= b</c>.</summary>
-    static abstract TSelf GreaterThanOrEqual(TSelf a, TSelf b);
     /// <summary>Lane mask <c>a &lt; b</c>.</summary>
     static abstract TSelf LessThan(TSelf a, TSelf b);
     /// <summary>Lane mask <c>a == b</c>.</summary>

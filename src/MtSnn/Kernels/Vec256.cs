@@ -10,8 +10,6 @@ internal readonly unsafe struct Vec256(Vector256<float> value) : IVec<Vec256>
     private readonly Vector256<float> _v = value;
 
     public static int Count => Vector256<float>.Count;
-    public static int Bits => 256;
-    public static bool IsHardwareAccelerated => Vector256.IsHardwareAccelerated;
     public static Vec256 Zero => new(Vector256<float>.Zero);
     public static Vec256 One => new(Vector256<float>.One);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Create(float value) => new(Vector256.Create(value));
@@ -32,7 +30,6 @@ internal readonly unsafe struct Vec256(Vector256<float> value) : IVec<Vec256>
     public static Vec256 FusedMultiplyAddNegated(Vec256 a, Vec256 b, Vec256 c) => Fma.IsSupported ? new(Fma.MultiplyAddNegated(a._v, b._v, c._v)) : c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec256 Step(Vec256 a, Vec256 b) => new(Vector256.GreaterThanOrEqual(a._v, b._v) & Vector256<float>.One);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 GreaterThanOrEqual(Vec256 a, Vec256 b) => new(Vector256.GreaterThanOrEqual(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 LessThan(Vec256 a, Vec256 b) => new(Vector256.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Equal(Vec256 a, Vec256 b) => new(Vector256.Equals(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 ConditionalSelect(Vec256 mask, Vec256 a, Vec256 b) => new(Vector256.ConditionalSelect(mask._v, a._v, b._v));

@@ -10,8 +10,6 @@ internal readonly unsafe struct Vec512(Vector512<float> value) : IVec<Vec512>
     private readonly Vector512<float> _v = value;
 
     public static int Count => Vector512<float>.Count;
-    public static int Bits => 512;
-    public static bool IsHardwareAccelerated => Vector512.IsHardwareAccelerated;
     public static Vec512 Zero => new(Vector512<float>.Zero);
     public static Vec512 One => new(Vector512<float>.One);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Create(float value) => new(Vector512.Create(value));
@@ -32,7 +30,6 @@ internal readonly unsafe struct Vec512(Vector512<float> value) : IVec<Vec512>
     public static Vec512 FusedMultiplyAddNegated(Vec512 a, Vec512 b, Vec512 c) => Avx512F.IsSupported ? new(Avx512F.FusedMultiplyAddNegated(a._v, b._v, c._v)) : c - a * b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vec512 Step(Vec512 a, Vec512 b) => new(Vector512.GreaterThanOrEqual(a._v, b._v) & Vector512<float>.One);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 GreaterThanOrEqual(Vec512 a, Vec512 b) => new(Vector512.GreaterThanOrEqual(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 LessThan(Vec512 a, Vec512 b) => new(Vector512.LessThan(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Equal(Vec512 a, Vec512 b) => new(Vector512.Equals(a._v, b._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 ConditionalSelect(Vec512 mask, Vec512 a, Vec512 b) => new(Vector512.ConditionalSelect(mask._v, a._v, b._v));
