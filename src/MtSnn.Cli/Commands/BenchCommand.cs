@@ -57,7 +57,7 @@ public static class BenchCommand
     private static void Report(BenchmarkResult result, TextWriter o)
     {
         static string Ms(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"device: {result.Device}; dtype {result.Dtype}; copy bandwidth {result.CopyGbps:F1} GB/s (read + write)"));
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"device: {result.Device}; dtype {result.Dtype}; copy bandwidth {result.CopyGbps:F1} GB/s (read + write){(result.CpuVectorBits is { } bits ? $"; CPU kernel vectors: {bits} bits" : "")}"));
         o.WriteLine("| case | fused ms | ns/neuron-step | GB/s | autograd ms | reference ms | speed-up |");
         o.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var c in result.Cases)

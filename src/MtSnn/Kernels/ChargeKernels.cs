@@ -1,73 +1,72 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace MtSnn.Kernels;
 
 /// <summary>
-/// The charge <c>H = f(V, X)</c> (MT-SNN.md §2, "Charge") and its partial derivatives, on eight lanes. A struct,
+/// The charge <c>H = f(V, X)</c> (MT-SNN.md §2, "Charge") and its partial derivatives, on vectors of any width. A struct,
 /// so kernels generic over it inline the rule. Backward needs only <c>H</c> and <c>V</c> (never X).
 /// </summary>
-public interface IChargeKernel
+internal interface IChargeKernel
 {
     /// <summary>The pre-fire potential <c>H</c>.</summary>
-    Vector256<float> Charge(Vector256<float> v, Vector256<float> x);
+    TV Charge<TV>(TV v, TV x) where TV : unmanaged, IVec<TV>;
     /// <summary><c>dH/dX</c> (a constant per layer).</summary>
     float DhDx { get; }
     /// <summary><c>dH/dV</c> (a constant per layer).</summary>
     float DhDv { get; }
     /// <summary><c>dH/dbeta</c> at this step, from <c>V</c> (= V[t-1]) and <c>H</c>.</summary>
-    Vector256<float> DhDBeta(Vector256<float> v, Vector256<float> h);
+    TV DhDBeta<TV>(TV v, TV h) where TV : unmanaged, IVec<TV>;
 }
 
 /// <summary>IF: <c>H = V + X</c>.</summary>
-public readonly struct IfCharge : IChargeKernel
+internal readonly struct IfCharge : IChargeKernel
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Charge(Vector256<float> v, Vector256<float> x) => v + x;
+    public TV Charge<TV>(TV v, TV x) where TV : unmanaged, IVec<TV> => v + x;
     /// <inheritdoc/>
     public float DhDx => 1f;
     /// <inheritdoc/>
     public float DhDv => 1f;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> DhDBeta(Vector256<float> v, Vector256<float> h) => Vector256<float>.Zero;
+    public TV DhDBeta<TV>(TV v, TV h) where TV : unmanaged, IVec<TV> => TV.Zero;
 }
 
 /// <summary>
 /// LIF with decay_input: <c>H = V + (X - (V - V_reset)) beta</c>, <c>beta = 1/tau</c>.
 /// <c>dH/dX = beta</c>, <c>dH/dV = 1 - beta</c>, <c>dH/dbeta = X - (V - V_reset) = (H - V) / beta</c>.
 /// </summary>
-public readonly struct LifDecayInputCharge(float beta, float vReset) : IChargeKernel
+internal readonly struct LifDecayInputCharge(float beta, float vReset) : IChargeKernel
 {
     private readonly float _beta = beta, _vReset = vReset, _invBeta = 1f / beta;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Charge(Vector256<float> v, Vector256<float> x) => v + (x - (v - Vector256.Create(_vReset))) * _beta;
+    public TV Charge<TV>(TV v, TV x) where TV : unmanaged, IVec<TV> => v + (x - (v - TV.Create(_vReset))) * _beta;
     /// <inheritdoc/>
     public float DhDx => _beta;
     /// <inheritdoc/>
     public float DhDv => 1f - _beta;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> DhDBeta(Vector256<float> v, Vector256<float> h) => (h - v) * _invBeta;
+    public TV DhDBeta<TV>(TV v, TV h) where TV : unmanaged, IVec<TV> => (h - v) * _invBeta;
 }
 
 /// <summary>
 /// LIF without decay_input: <c>H = V - (V - V_reset) beta + X</c>.
 /// <c>dH/dX = 1</c>, <c>dH/dV = 1 - beta</c>, <c>dH/dbeta = -(V - V_reset)</c>.
 /// </summary>
-public readonly struct LifCharge(float beta, float vReset) : IChargeKernel
+internal readonly struct LifCharge(float beta, float vReset) : IChargeKernel
 {
     private readonly float _beta = beta, _vReset = vReset;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> Charge(Vector256<float> v, Vector256<float> x) => v - (v - Vector256.Create(_vReset)) * _beta + x;
+    public TV Charge<TV>(TV v, TV x) where TV : unmanaged, IVec<TV> => v - (v - TV.Create(_vReset)) * _beta + x;
     /// <inheritdoc/>
     public float DhDx => 1f;
     /// <inheritdoc/>
     public float DhDv => 1f - _beta;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector256<float> DhDBeta(Vector256<float> v, Vector256<float> h) => Vector256.Create(_vReset) - v;
+    public TV DhDBeta<TV>(TV v, TV h) where TV : unmanaged, IVec<TV> => TV.Create(_vReset) - v;
 }

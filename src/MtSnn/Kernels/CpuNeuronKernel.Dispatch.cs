@@ -17,43 +17,56 @@ internal readonly unsafe struct BackwardIo(float* x, float* h, float* v0, float*
     public readonly int Steps = steps, Neurons = neurons;
 }
 
-/// <summary>The one place that turns runtime options into generic instantiations (firing rule x charge x surrogate).</summary>
+/// <summary>
+/// The one place that turns runtime options into generic instantiations (vector width x firing rule x charge x surrogate).
+/// </summary>
 public static unsafe partial class CpuNeuronKernel
 {
     private static void DispatchForward(ForwardIo io, KernelParameters p)
     {
-        if (p.Options.Mode == FiringMode.Cascade) ForwardF<CascadeFiring>(io, p);
-        else ForwardF<ParallelFiring>(io, p);
+        if (Use512()) DispatchForward<Vec512>(io, p);
+        else DispatchForward<Vec256>(io, p);
     }
 
-    private static void ForwardF<TF>(ForwardIo io, KernelParameters p) where TF : struct, IFiringKernel
+    private static void DispatchForward<TV>(ForwardIo io, KernelParameters p) where TV : unmanaged, IVec<TV>
     {
-        float beta = (float)p.Beta, vr = (float)p.Options.VReset;
-        if (p.Options.Dynamics == Dynamics.IF) ForwardLoop<TF, IfCharge>(io, p, new IfCharge());
-        else if (p.Options.DecayInput) ForwardLoop<TF, LifDecayInputCharge>(io, p, new LifDecayInputCharge(beta, vr));
-        else ForwardLoop<TF, LifCharge>(io, p, new LifCharge(beta, vr));
+        if (p.Options.Mode == FiringMode.Cascade) ForwardF<TV, CascadeFiring>(io, p);
+        else ForwardF<TV, ParallelFiring>(io, p);
     }
 
-    private static (double DBeta, double DVth) DispatchBackward(BackwardIo io, KernelParameters p) => p.Options.Surrogate switch
-    {
-        ATan s => BackwardS(io, p, new ATanKernel(s.Alpha)),
-        Sigmoid s => BackwardS(io, p, new SigmoidKernel(s.Alpha)),
-        Rectangle s => BackwardS(io, p, new RectangleKernel(s.Width)),
-        Triangle s => BackwardS(io, p, new TriangleKernel(s.Gamma)),
-        PiecewiseQuadratic s => BackwardS(io, p, new PiecewiseQuadraticKernel(s.Alpha)),
-        FastSigmoid s => BackwardS(io, p, new FastSigmoidKernel(s.Slope)),
-        var s => throw new NotSupportedException($"the fused CPU kernel has no vectorised form of surrogate {s.GetType().Name} (supported: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)"),
-    };
-
-    private static (double, double) BackwardS<TS>(BackwardIo io, KernelParameters p, TS surrogate) where TS : struct, ISurrogateKernel =>
-        p.Options.Mode == FiringMode.Cascade ? BackwardSF<TS, CascadeFiring>(io, p, surrogate) : BackwardSF<TS, ParallelFiring>(io, p, surrogate);
-
-    private static (double, double) BackwardSF<TS, TF>(BackwardIo io, KernelParameters p, TS surrogate)
-        where TS : struct, ISurrogateKernel where TF : struct, IFiringKernel
+    private static void ForwardF<TV, TF>(ForwardIo io, KernelParameters p) where TV : unmanaged, IVec<TV> where TF : struct, IFiringKernel
     {
         float beta = (float)p.Beta, vr = (float)p.Options.VReset;
-        if (p.Options.Dynamics == Dynamics.IF) return BackwardLoop<TS, TF, IfCharge>(io, p, surrogate, new IfCharge());
-        if (p.Options.DecayInput) return BackwardLoop<TS, TF, LifDecayInputCharge>(io, p, surrogate, new LifDecayInputCharge(beta, vr));
-        return BackwardLoop<TS, TF, LifCharge>(io, p, surrogate, new LifCharge(beta, vr));
+        if (p.Options.Dynamics == Dynamics.IF) ForwardLoop<TV, TF, IfCharge>(io, p, new IfCharge());
+        else if (p.Options.DecayInput) ForwardLoop<TV, TF, LifDecayInputCharge>(io, p, new LifDecayInputCharge(beta, vr));
+        else ForwardLoop<TV, TF, LifCharge>(io, p, new LifCharge(beta, vr));
+    }
+
+    private static (double DBeta, double DVth) DispatchBackward(BackwardIo io, KernelParameters p) =>
+        Use512() ? DispatchBackward<Vec512>(io, p) : DispatchBackward<Vec256>(io, p);
+
+    private static (double DBeta, double DVth) DispatchBackward<TV>(BackwardIo io, KernelParameters p) where TV : unmanaged, IVec<TV> =>
+        p.Options.Surrogate switch
+        {
+            ATan s => BackwardS<TV, ATanKernel>(io, p, new ATanKernel(s.Alpha)),
+            Sigmoid s => BackwardS<TV, SigmoidKernel>(io, p, new SigmoidKernel(s.Alpha)),
+            Rectangle s => BackwardS<TV, RectangleKernel>(io, p, new RectangleKernel(s.Width)),
+            Triangle s => BackwardS<TV, TriangleKernel>(io, p, new TriangleKernel(s.Gamma)),
+            PiecewiseQuadratic s => BackwardS<TV, PiecewiseQuadraticKernel>(io, p, new PiecewiseQuadraticKernel(s.Alpha)),
+            FastSigmoid s => BackwardS<TV, FastSigmoidKernel>(io, p, new FastSigmoidKernel(s.Slope)),
+            var s => throw new NotSupportedException($"the fused CPU kernel has no vectorised form of surrogate {s.GetType().Name} (supported: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)"),
+        };
+
+    private static (double, double) BackwardS<TV, TS>(BackwardIo io, KernelParameters p, TS surrogate)
+        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateKernel =>
+        p.Options.Mode == FiringMode.Cascade ? BackwardSF<TV, TS, CascadeFiring>(io, p, surrogate) : BackwardSF<TV, TS, ParallelFiring>(io, p, surrogate);
+
+    private static (double, double) BackwardSF<TV, TS, TF>(BackwardIo io, KernelParameters p, TS surrogate)
+        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateKernel where TF : struct, IFiringKernel
+    {
+        float beta = (float)p.Beta, vr = (float)p.Options.VReset;
+        if (p.Options.Dynamics == Dynamics.IF) return BackwardLoop<TV, TS, TF, IfCharge>(io, p, surrogate, new IfCharge());
+        if (p.Options.DecayInput) return BackwardLoop<TV, TS, TF, LifDecayInputCharge>(io, p, surrogate, new LifDecayInputCharge(beta, vr));
+        return BackwardLoop<TV, TS, TF, LifCharge>(io, p, surrogate, new LifCharge(beta, vr));
     }
 }

@@ -7,9 +7,9 @@ namespace MtSnn.Kernels;
 /// <c>O [T, N]</c> and <c>V_last [N]</c> (optionally <c>H [T, N]</c> and the spike planes <c>S [T, K, N]</c>); backward
 /// is BPTT over all T, writing <c>dL/dX [T, N]</c> and <c>dL/dV[-1] [N]</c> and reducing <c>dL/da</c> (PLIF) and
 /// <c>dL/dV_th</c>. Neurons are split into chunks (one <see cref="Parallel.For(int, int, Action{int})"/>); inside a
-/// chunk the time loop runs over rows of the chunk so the state stays in L1. Lanes are eight-wide
-/// <see cref="System.Runtime.Intrinsics.Vector256{T}"/>; the last partial vector of a row is loaded zero-padded and
-/// stored partially (no separate scalar path). Each (firing rule, charge, surrogate) combination is a separate
+/// chunk the time loop runs over rows of the chunk so the state stays in L1. Vectors are <see cref="VectorBits"/> wide
+/// (8 or 16 float lanes, chosen once per process); the last partial vector of a row is loaded zero-padded and
+/// stored partially (no separate scalar path). Each (width, firing rule, charge, surrogate) combination is a separate
 /// generic instantiation.
 /// </summary>
 public static unsafe partial class CpuNeuronKernel
@@ -71,13 +71,13 @@ public static unsafe partial class CpuNeuronKernel
         }
     }
 
-    /// <summary>Neurons per chunk: whole vectors, scratch (2 T floats per neuron) within budget, at least 4 chunks per core.</summary>
-    internal static int ChunkLength(int steps, int neurons)
+    /// <summary>Neurons per chunk: whole vectors of <paramref name="lanes"/> (a power of two), scratch (2 T floats per neuron) within budget, at least 4 chunks per core.</summary>
+    internal static int ChunkLength(int steps, int neurons, int lanes)
     {
         int byScratch = ScratchBudgetBytes / (8 * Math.Max(1, steps));
         int byCores = (int)Math.Min(int.MaxValue, ((long)neurons + 4L * Environment.ProcessorCount - 1) / (4L * Environment.ProcessorCount));
         int len = Math.Clamp(Math.Min(byScratch, byCores), 64, 16384);
-        return (len + 7) & ~7;
+        return (len + lanes - 1) & -lanes;
     }
 
     private static void CheckShapes(int steps, int neurons, int levels, int xLength, int v0Length)

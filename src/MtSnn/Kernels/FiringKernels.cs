@@ -1,28 +1,27 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace MtSnn.Kernels;
 
 /// <summary>
-/// A firing rule (MT-SNN.md §2, "Fire") on eight lanes: the spikes <c>S_k</c>, the graded output
+/// A firing rule (MT-SNN.md §2, "Fire") on vectors of any width: the spikes <c>S_k</c>, the graded output
 /// <c>O = sum_k lambda_k S_k</c> and the "any level fired" indicator <c>S_any</c> used by the hard reset, plus
 /// their backward. Static members on a struct, so generic kernels are specialised per rule.
 /// </summary>
-public unsafe interface IFiringKernel
+internal unsafe interface IFiringKernel
 {
     /// <summary>Fires on <c>H</c>: writes <c>S_k</c> (0 or 1) to <paramref name="spikes"/>[k], returns <c>O</c>, sets <c>S_any</c>.</summary>
-    static abstract unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny);
+    static abstract unsafe TV Fire<TV>(TV h, in LevelTable levels, TV* spikes, out TV sAny) where TV : unmanaged, IVec<TV>;
 
     /// <summary>
     /// Backward of the fire step: given <c>dL/dO</c> and <c>dL/dS_any</c>, returns <c>dL/dH</c> through the levels
     /// (surrogate <c>dS_k/du = g(u - theta_k)</c>) and adds <c>dL/dV_th</c> (thresholds and cascade residual) to
     /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors. It refires on the way and
-    /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them).
+    /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them). <paramref name="anyGradient"/>
+    /// false promises <c>dL/dS_any = 0</c> (soft or detached reset), so the rule may skip routing it.
     /// </summary>
-    static abstract unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
-        out Vector256<float> o, out Vector256<float> sAny)
-        where TSurrogate : struct, ISurrogateKernel;
+    static abstract unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
+        TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel;
 }
 
 /// <summary>
@@ -31,18 +30,18 @@ public unsafe interface IFiringKernel
 /// Backward: <c>dL/dS_k = lambda_k dL/dO + [k = K] dL/dS_any</c>; <c>dL/dH = sum_k dL/dS_k g(H - theta_k)</c>;
 /// <c>dL/dV_th = -sum_k c_k dL/dS_k g(H - theta_k)</c>.
 /// </summary>
-public readonly struct ParallelFiring : IFiringKernel
+internal readonly struct ParallelFiring : IFiringKernel
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny)
+    public static unsafe TV Fire<TV>(TV h, in LevelTable levels, TV* spikes, out TV sAny) where TV : unmanaged, IVec<TV>
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
-        var o = Vector256<float>.Zero;
-        var s = Vector256<float>.Zero;
+        var o = TV.Zero;
+        var s = TV.Zero;
         for (int k = 0; k < levels.Levels; k++)
         {
-            s = Vector256.GreaterThanOrEqual(h, Vector256.Create(th[k])) & Vector256<float>.One;
+            s = TV.Step(h, TV.Create(th[k]));
             spikes[k] = s;
             o += s * w[k];
         }
@@ -52,22 +51,21 @@ public readonly struct ParallelFiring : IFiringKernel
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
-        out Vector256<float> o, out Vector256<float> sAny)
-        where TSurrogate : struct, ISurrogateKernel
+    public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
+        TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
-        var gh = Vector256<float>.Zero;
-        var gth = Vector256<float>.Zero;
-        var sum = Vector256<float>.Zero;
-        var s = Vector256<float>.Zero;
+        var gh = TV.Zero;
+        var gth = TV.Zero;
+        var sum = TV.Zero;
+        var s = TV.Zero;
         int last = levels.Levels - 1;
         for (int k = 0; k <= last; k++)
         {
             var lambda = w[k];
-            var u = h - Vector256.Create(th[k]);
-            s = Vector256.GreaterThanOrEqual(u, Vector256<float>.Zero) & Vector256<float>.One;
+            var u = h - TV.Create(th[k]);
+            s = TV.Step(u, TV.Zero);
             sum += s * lambda;
             var gs = gradO * lambda;
             if (k == last) gs += gradSAny;
@@ -90,68 +88,78 @@ public readonly struct ParallelFiring : IFiringKernel
 /// <c>gu_k = dL/dS_k g(R_k - theta_k)</c>; <c>gR_k = gR_{k+1} + gu_k</c>;
 /// <c>dL/dV_th += -lambda_k S_k gR_{k+1} - c_k gu_k</c>; finally <c>dL/dH = gR_1</c>.
 /// </summary>
-public readonly struct CascadeFiring : IFiringKernel
+internal readonly struct CascadeFiring : IFiringKernel
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> Fire(Vector256<float> h, in LevelTable levels, Vector256<float>* spikes, out Vector256<float> sAny)
+    public static unsafe TV Fire<TV>(TV h, in LevelTable levels, TV* spikes, out TV sAny) where TV : unmanaged, IVec<TV>
     {
-        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
-        var o = Vector256<float>.Zero;
-        var any = Vector256<float>.Zero;
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps;
+        var o = TV.Zero;
+        var any = TV.Zero;
         var r = h;
         for (int k = 0; k < levels.Levels; k++)
         {
-            var s = Vector256.GreaterThanOrEqual(r, Vector256.Create(th[k])) & Vector256<float>.One;
+            var s = TV.Step(r, TV.Create(th[k]));
             spikes[k] = s;
-            r -= s * rs[k];
-            o += s * w[k];
-            any = Vector256.Max(any, s);
+            // S is 0 or 1, so the products are exact and the fused forms round exactly as r - S rs, o + S w
+            r = TV.FusedMultiplyAddNegated(s, TV.Create(rs[k]), r);
+            o = TV.FusedMultiplyAdd(s, TV.Create(w[k]), o);
+            any |= s;   // the bitwise or of 0s and 1s is their maximum
         }
         sAny = any;
         return o;
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The refire keeps <c>u_k = R_k - theta_k</c> and <c>lambda_k S_k</c> per level in <paramref name="scratch"/>
+    /// (<c>S_k = Step(u_k)</c> is recomputed from u_k only when <c>dL/dS_any</c> must be routed).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> Backward<TSurrogate>(in TSurrogate surrogate, Vector256<float> h, in LevelTable levels,
-        Vector256<float> gradO, Vector256<float> gradSAny, Vector256<float>* scratch, ref Vector256<float> gradVth,
-        out Vector256<float> o, out Vector256<float> sAny)
-        where TSurrogate : struct, ISurrogateKernel
+    public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
+        TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
         int levelsCount = levels.Levels;
-        var sum = Vector256<float>.Zero;
+        var sum = TV.Zero;
         var u = scratch;
-        var spikes = scratch + levelsCount;
+        var weighted = scratch + levelsCount;
         var r = h;
-        var fired = Vector256<float>.Zero;
+        var fired = TV.Zero;
         for (int k = 0; k < levelsCount; k++)
         {
-            var theta = Vector256.Create(th[k]);
-            var s = Vector256.GreaterThanOrEqual(r, theta) & Vector256<float>.One;
+            var theta = TV.Create(th[k]);
+            var s = TV.Step(r, theta);
+            var ws = s * w[k];
             u[k] = r - theta;
-            spikes[k] = s;
+            weighted[k] = ws;
             fired += s;
-            sum += s * w[k];
-            r -= s * rs[k];
+            sum += ws;
+            r = TV.FusedMultiplyAddNegated(s, TV.Create(rs[k]), r);
         }
         o = sum;
-        sAny = Vector256.Min(fired, Vector256<float>.One);
-        var gr = Vector256<float>.Zero;
-        var gth = Vector256<float>.Zero;
+        sAny = TV.Min(fired, TV.One);
+        var gr = TV.Zero;
+        var gth = TV.Zero;
         for (int k = levelsCount - 1; k >= 0; k--)
         {
-            var s = spikes[k];
-            var g = surrogate.Derivative(u[k]);
-            // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
-            var route = Vector256.Equals(fired - s, Vector256<float>.Zero) & gradSAny;
-            var ag = (gradO * w[k] + route) * g;
-            var rg = g * rs[k];
-            // gu = (a - V_th lambda_k gR) g; gR <- gR + gu, written as one FMA on the serial chain
-            var gu = ag - gr * rg;
-            gth += gr * s * w[k] + gu * sc[k];
-            gr = Vector256.FusedMultiplyAdd(gr, Vector256<float>.One - rg, ag);
+            var uk = u[k];
+            var g = surrogate.Derivative(uk);
+            var ag = gradO * w[k];
+            if (anyGradient)
+            {
+                // prod_{j != k} (1 - S_j) = 1 exactly when no other level fired
+                var s = TV.Step(uk, TV.Zero);
+                ag += TV.Equal(fired - s, TV.Zero) & gradSAny;
+            }
+            ag *= g;
+            // gu = (a - V_th lambda_k gR) g; gR <- gR + gu
+            var gu = TV.FusedMultiplyAddNegated(gr, g * rs[k], ag);
+            gth = TV.FusedMultiplyAdd(gr, weighted[k], gth);
+            gth = TV.FusedMultiplyAdd(gu, TV.Create(sc[k]), gth);
+            gr += gu;
         }
         gradVth -= gth;
         return gr;

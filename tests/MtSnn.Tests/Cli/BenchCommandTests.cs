@@ -18,6 +18,7 @@ public class BenchCommandTests
         Assert.False(string.IsNullOrEmpty(root.GetProperty("device").GetString()));
         Assert.True(root.GetProperty("copy_gbps").GetDouble() > 0);
         Assert.Equal("float32", root.GetProperty("dtype").GetString());
+        Assert.Equal(MtSnn.Kernels.CpuNeuronKernel.VectorBits, root.GetProperty("cpu_vector_bits").GetInt32());
         var cases = root.GetProperty("cases").EnumerateArray().ToList();
         Assert.Equal(["lif-single", "lif-cascade-k4-pow2", "lif-parallel-k4-uniform", "plif-cascade-k4"], cases.Select(c => c.GetProperty("name").GetString()));
         foreach (var c in cases)

@@ -9,7 +9,7 @@ public class DoctorCommandTests
     {
         var r = CliRunner.Run("doctor");
         Assert.True(r.ExitCode == 0, r.ToString());
-        foreach (var key in new[] { "OS:", "libstdc++:", "shim:", "libtorch:", "threads:", "CUDA:", "tensors:     ok" })
+        foreach (var key in new[] { "OS:", "libstdc++:", "shim:", "libtorch:", "threads:", $"CPU kernel:  {MtSnn.Kernels.CpuNeuronKernel.VectorBits}-bit vectors", "CUDA:", "tensors:     ok" })
             Assert.Contains(key, r.StdOut);
     }
 

@@ -9,18 +9,19 @@ namespace MtSnn.Tests.Kernels;
 /// neurons whose potential came within 1e-3 of a threshold at any step are left out (a float rounding can flip
 /// a level there and the histories then differ); elsewhere levels must agree exactly, H/O/V within
 /// 1e-5 (abs + rel), gradients within 2e-5 (abs + rel, relative to the tensor's largest gradient) and the
-/// reduced parameter gradients within 1e-4 relative.
+/// reduced parameter gradients within 1e-4 relative. Every test runs at both vector widths.
 /// </summary>
 public class CpuKernelOracleTests
 {
     private const double Margin = 1e-3;
 
-    public static TheoryData<int> SurrogateIndices() => [.. Enumerable.Range(0, KernelCases.Surrogates.Length)];
+    public static TheoryData<int, int> SurrogateIndicesAndWidths() => KernelCases.SurrogateIndicesAndWidths();
 
     [Theory]
-    [MemberData(nameof(SurrogateIndices))]
-    public void Every_configuration_matches_the_oracle(int surrogateIndex)
+    [MemberData(nameof(SurrogateIndicesAndWidths))]
+    public void Every_configuration_matches_the_oracle(int surrogateIndex, int vectorBits)
     {
+        using var width = CpuNeuronKernel.UseVectorBits(vectorBits);
         var rng = new Random(1000 + surrogateIndex);
         int compared = 0, total = 0;
         foreach (var o in KernelCases.All(KernelCases.Surrogates[surrogateIndex], rng))
@@ -33,14 +34,18 @@ public class CpuKernelOracleTests
     }
 
     [Theory]
-    [InlineData(FiringMode.Cascade, 4, ResetMode.Soft)]
-    [InlineData(FiringMode.Parallel, 4, ResetMode.Hard)]
-    [InlineData(FiringMode.Single, 1, ResetMode.Hard)]
-    public void Larger_runs_cross_chunk_boundaries_with_both_backward_variants(FiringMode mode, int levels, ResetMode reset)
+    [InlineData(FiringMode.Cascade, 4, ResetMode.Soft, 256)]
+    [InlineData(FiringMode.Cascade, 4, ResetMode.Soft, 512)]
+    [InlineData(FiringMode.Parallel, 4, ResetMode.Hard, 256)]
+    [InlineData(FiringMode.Parallel, 4, ResetMode.Hard, 512)]
+    [InlineData(FiringMode.Single, 1, ResetMode.Hard, 256)]
+    [InlineData(FiringMode.Single, 1, ResetMode.Hard, 512)]
+    public void Larger_runs_cross_chunk_boundaries_with_both_backward_variants(FiringMode mode, int levels, ResetMode reset, int vectorBits)
     {
+        using var width = CpuNeuronKernel.UseVectorBits(vectorBits);
         var rng = new Random(7);
         var o = new NeuronOptions { Dynamics = Dynamics.PLIF, Mode = mode, Levels = levels, Reset = reset, TrainableVThreshold = true }.Validate();
-        int n = 20_005; // several chunks of whole vectors and a partial last vector
+        int n = 20_005; // several chunks of whole vectors and a partial last vector (20005 = 16 * 1250 + 5)
         foreach (var state in new[] { BackwardState.Recompute, BackwardState.StoreH })
             CompareOnce(o, 3, n, new Random(rng.Next()), state);
     }

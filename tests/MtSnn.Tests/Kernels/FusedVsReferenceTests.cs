@@ -11,15 +11,16 @@ namespace MtSnn.Tests.Kernels;
 /// N below one vector, T = 1), K = 1..8, every dynamics, mode, preset, reset, detach_reset and surrogate, non-contiguous
 /// input. Both run in float32 on the same inputs. A neuron whose potential comes within 1e-3 of a threshold at some step
 /// (measured on a float64 reference run) may legitimately fire differently after float rounding and is left out; the
-/// rest must fire identically at every level, with V and gradients within the stated tolerances.
+/// rest must fire identically at every level, with V and gradients within the stated tolerances. The kernel runs at
+/// both vector widths (8 and 16 lanes; N below 16 and not a multiple of 16 exercises the partial last vector of each).
 /// </summary>
 public class FusedVsReferenceTests
 {
-    public static TheoryData<int> SurrogateIndices() => [.. Enumerable.Range(0, KernelCases.Surrogates.Length)];
+    public static TheoryData<int, int> SurrogateIndicesAndWidths() => KernelCases.SurrogateIndicesAndWidths();
 
     [Theory]
-    [MemberData(nameof(SurrogateIndices))]
-    public void Fused_kernel_matches_the_reference(int surrogateIndex)
+    [MemberData(nameof(SurrogateIndicesAndWidths))]
+    public void Fused_kernel_matches_the_reference(int surrogateIndex, int vectorBits)
     {
         TorchRuntime();
         var rng = new Random(1000 + surrogateIndex);
@@ -27,14 +28,14 @@ public class FusedVsReferenceTests
         foreach (var o in KernelCases.All(KernelCases.Surrogates[surrogateIndex], rng))
         {
             int steps = rng.Next(1, 6), n = KernelCases.NeuronCounts[rng.Next(KernelCases.NeuronCounts.Length)];
-            var (ex, nn) = CompareOne(o, steps, n, rng.Next());
+            var (ex, nn) = CompareOne(o, steps, n, rng.Next(), vectorBits);
             excludedNeurons += ex; neurons += nn; cases++;
         }
         Assert.Equal(60, cases);
         Assert.True(excludedNeurons < neurons / 10, $"too many neurons near a threshold to be a meaningful test: {excludedNeurons} of {neurons}");
     }
 
-    private static (int Excluded, int Neurons) CompareOne(NeuronOptions o, int steps, int n, int seed)
+    private static (int Excluded, int Neurons) CompareOne(NeuronOptions o, int steps, int n, int seed, int vectorBits)
     {
         using var scope = NewDisposeScope();
         var gen = new Generator((ulong)seed);
@@ -43,7 +44,7 @@ public class FusedVsReferenceTests
         var w = randn([steps, n], generator: gen);
         var wv = randn([n], generator: gen);
         double a0 = KernelParameters.InitialPlifA(o.Tau) + 0.1;
-        string what = $"{o.Dynamics}/{o.Mode}/K={o.Levels}/{o.EffectivePreset}/{o.EffectiveReset}/detach={o.DetachReset}/decay={o.DecayInput}/T={steps}/N={n}";
+        string what = $"{o.Dynamics}/{o.Mode}/K={o.Levels}/{o.EffectivePreset}/{o.EffectiveReset}/detach={o.DetachReset}/decay={o.DecayInput}/T={steps}/N={n}/{vectorBits} bits";
 
         (Tensor O, Tensor V, Tensor Gx, Tensor Ga, Tensor Gth) Run(bool fused)
         {
@@ -52,10 +53,15 @@ public class FusedVsReferenceTests
             var a = tensor((float)a0).requires_grad_(true);
             var th = tensor((float)o.VThreshold).requires_grad_(true);
             var plif = o.Dynamics == Dynamics.PLIF ? a : null;
+            using var width = CpuNeuronKernel.UseVectorBits(vectorBits);
+            CpuNeuronKernel.LastVectorBits = 0;
             var (output, vLast) = fused
                 ? FusedNeuron.MultiStep(x, v0, o, plif, th) is var f ? (f.Output, f.VLast) : default
                 : ReferenceNeuron.MultiStep(x, v0, o, plif, th) is var r ? (r.O, r.VLast) : default;
+            Assert.Equal(fused ? vectorBits : 0, CpuNeuronKernel.LastVectorBits);
+            CpuNeuronKernel.LastVectorBits = 0;
             ((output * w).sum() + (vLast * wv).sum()).backward();
+            Assert.Equal(fused ? vectorBits : 0, CpuNeuronKernel.LastVectorBits);
             return (output.detach(), vLast.detach(), x.grad!, plif is null ? zeros(1) : a.grad!, th.grad!);
         }
 

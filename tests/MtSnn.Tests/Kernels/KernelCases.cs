@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MtSnn.Neurons;
+using Xunit;
 
 namespace MtSnn.Tests.Kernels;
 
@@ -10,6 +11,18 @@ internal static class KernelCases
         [new ATan(), new Sigmoid(), new Rectangle(), new Triangle(), new PiecewiseQuadratic(), new FastSigmoid(), new ATan(3.0), new FastSigmoid(4.0)];
 
     public static readonly int[] NeuronCounts = [1, 3, 7, 8, 9, 13, 37, 130];
+
+    /// <summary>The CPU kernel's vector widths (both run everywhere: 512 on the runtime's software vectors where the hardware lacks it).</summary>
+    public static readonly int[] VectorBits = [256, 512];
+
+    /// <summary>Every (surrogate index, vector width) pair.</summary>
+    public static TheoryData<int, int> SurrogateIndicesAndWidths()
+    {
+        var data = new TheoryData<int, int>();
+        for (int s = 0; s < Surrogates.Length; s++)
+            foreach (int bits in VectorBits) data.Add(s, bits);
+        return data;
+    }
 
     /// <summary>Every dynamics (IF, LIF decay_input on/off, PLIF) x mode x reset x detach for one surrogate, with random K, preset, V_th, tau, V_reset.</summary>
     public static IEnumerable<NeuronOptions> All(Surrogate surrogate, Random rng)

@@ -80,12 +80,14 @@ public sealed record CaseResult
     [JsonPropertyName("reference_error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ReferenceError { get; init; }
 }
 
-/// <summary>The whole run, serialised as <c>{"device", "copy_gbps", "cases": [...]}</c>.</summary>
+/// <summary>The whole run, serialised as <c>{"device", "copy_gbps", "cpu_vector_bits", "cases": [...]}</c>.</summary>
 public sealed record BenchmarkResult
 {
     [JsonPropertyName("device")] public required string Device { get; init; }
     /// <summary>Bytes read + bytes written per second of a large multithreaded copy, GB/s.</summary>
     [JsonPropertyName("copy_gbps")] public required double CopyGbps { get; init; }
+    /// <summary>The fused CPU kernel's vector width in bits (<see cref="CpuNeuronKernel.VectorBits"/>); null on other devices.</summary>
+    [JsonPropertyName("cpu_vector_bits"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? CpuVectorBits { get; init; }
     [JsonPropertyName("cases")] public required IReadOnlyList<CaseResult> Cases { get; init; }
     [JsonPropertyName("notes")] public string? Notes { get; init; }
     /// <summary>Storage dtype of X, O and their gradients in the fused and reference runs (H is always float32).</summary>

@@ -19,12 +19,14 @@ public static class NeuronBenchmark
         if (config.Steps < 1 || config.Neurons < 1 || config.Repeats < 1)
             throw new ArgumentException($"steps, neurons and repeats must be >= 1 (got T = {config.Steps}, N = {config.Neurons}, repeats = {config.Repeats})");
         MtSnn.Native.TorchRuntime.EnsureInitialized();
+        int vectorBits = CpuNeuronKernel.VectorBits;   // fails here, before any timing, on a bad MTSNN_CPU_VECTOR_BITS
         double copy = CopyGbps(config.CopyMegabytes, Math.Max(5, config.Repeats / 2));
         var cases = config.Cases.Select(c => RunCase(config, c)).ToList();
         return new BenchmarkResult
         {
             Device = Device(),
             CopyGbps = copy,
+            CpuVectorBits = vectorBits,
             Cases = cases,
             Notes = "fused_ms: kernel on preallocated buffers, store-H variant (the default), median of forward+backward; fused_recompute_ms: the variant that saves X and recomputes H; copy_gbps and gbps count bytes read + bytes written; cpu_ns_per_neuron_step: process CPU time of the store-H runs (all threads) / neuron-steps; cpu_share: CPU time / (wall time x cores), below 1 when other processes compete",
         };
@@ -140,6 +142,6 @@ public static class NeuronBenchmark
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        return $"{model}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}";
+        return $"{model}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, Vector256 accelerated: {Vector256.IsHardwareAccelerated}, Vector512 accelerated: {Vector512.IsHardwareAccelerated}";
     }
 }
