@@ -21,12 +21,14 @@ public static class FusedNeuron
     /// differentiable in <paramref name="x"/>, <paramref name="v0"/>, <paramref name="plifA"/> (PLIF's <c>a</c>, one
     /// element; null = initial <c>a</c> of <see cref="NeuronOptions.Tau"/>) and <paramref name="vth"/> (a trainable V_th,
     /// one element; null = <see cref="NeuronOptions.VThreshold"/>). <paramref name="state"/> picks what forward keeps for
-    /// backward (default H, measured faster than recomputing it; same memory as keeping X).
+    /// backward; null: on the CPU H (measured faster than recomputing it; same memory as keeping X), on CUDA
+    /// <see cref="CudaBackwardPolicy.Default"/> (<c>MTSNN_CUDA_BACKWARD</c>; CUDA recomputes only for T up to
+    /// <see cref="CudaKernelSpec.MaxRecomputeSteps"/>).
     /// </summary>
     /// <exception cref="NotSupportedException">x is neither a float32 CPU tensor nor a float32/float16/bfloat16 CUDA tensor
     /// with the CUDA runtime available (the message says what is missing).</exception>
     public static FusedNeuronOutput MultiStep(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA = null, Tensor? vth = null,
-        bool withSpikes = false, BackwardState state = BackwardState.StoreH)
+        bool withSpikes = false, BackwardState? state = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(v0);
@@ -44,16 +46,15 @@ public static class FusedNeuron
         CheckScalar(vth, "V_th");
         // No dispose scope of our own here: TorchSharp keeps per-output tensors on the autograd node (to materialise
         // missing output gradients), and they must live as long as the graph. Everything lands in the caller's scope.
-        var outs = FusedNeuronFunction.apply(x, v0, plifA!, vth!, new FusedCall(options, state, withSpikes));
+        var outs = FusedNeuronFunction.apply(x, v0, plifA!, vth!, new FusedCall(options, state ?? BackwardState.StoreH, withSpikes));
         return new FusedNeuronOutput(outs[0], outs[1], withSpikes ? outs[2] : null);
     }
 
     private static FusedNeuronOutput MultiStepCuda(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA, Tensor? vth,
-        bool withSpikes, BackwardState state)
+        bool withSpikes, BackwardState? state)
     {
         if (CudaRuntime.Availability is { Available: false } a)
             throw new NotSupportedException($"the fused CUDA neuron kernel cannot run: {a.Reason}; use the composed reference (backend auto or reference)");
-        if (state != BackwardState.StoreH) throw new NotSupportedException($"the CUDA kernel keeps H for the backward (BackwardState.StoreH); {state} is CPU only");
         if (x.dim() < 1) throw new ArgumentException($"x must be [T, ...] with at least one dimension (got a {x.dim()}-d tensor)");
         long perStep = x.shape[0] == 0 ? 0 : x.numel() / x.shape[0];
         if (v0.numel() != 1 && v0.numel() != perStep)
@@ -61,7 +62,7 @@ public static class FusedNeuron
         if (v0.device_type != DeviceType.CUDA) throw new NotSupportedException($"v0 must be on the GPU with x (got {v0.device})");
         CheckScalar(plifA, "PLIF a");
         CheckScalar(vth, "V_th");
-        var outs = FusedCudaNeuronFunction.apply(x, v0, plifA!, vth!, new FusedCall(options, state, withSpikes));
+        var outs = FusedCudaNeuronFunction.apply(x, v0, plifA!, vth!, new FusedCall(options, state ?? CudaBackwardPolicy.Default, withSpikes));
         return new FusedNeuronOutput(outs[0], outs[1], withSpikes ? outs[2] : null);
     }
 

@@ -53,7 +53,7 @@ public sealed record CaseResult
     [JsonPropertyName("reference_ms")] public double? ReferenceMs { get; init; }
     [JsonPropertyName("ns_per_neuron_step")] public required double NsPerNeuronStep { get; init; }
     [JsonPropertyName("speedup")] public double? Speedup { get; init; }
-    /// <summary>Kernel, recompute variant (saves X, recomputes H per chunk in cache); CPU only (null on CUDA).</summary>
+    /// <summary>Kernel, recompute variant: saves X and recomputes H (CPU: per chunk in cache; CUDA: per neuron in registers, T &lt;= 32; else null).</summary>
     [JsonPropertyName("fused_recompute_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? FusedRecomputeMs { get; init; }
     /// <summary>Through <see cref="FusedNeuron.MultiStep"/> and TorchSharp autograd (tensor allocation included).</summary>
     [JsonPropertyName("fused_autograd_ms")] public required double FusedAutogradMs { get; init; }
@@ -61,6 +61,8 @@ public sealed record CaseResult
     /// <summary>Logical bytes per neuron-step of the store-H variant (X, O, H, H, dL/dO, dL/dX: 24).</summary>
     [JsonPropertyName("bytes_per_neuron_step")] public required double BytesPerNeuronStep { get; init; }
     [JsonPropertyName("gbps")] public required double Gbps { get; init; }
+    /// <summary>Logical bytes per neuron-step of the recompute variant (device benchmark only; CUDA float32: X, O; X, dL/dO, dL/dX = 20).</summary>
+    [JsonPropertyName("recompute_bytes_per_neuron_step"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? RecomputeBytesPerNeuronStep { get; init; }
     [JsonPropertyName("fused_ms_spread")] public required double[] FusedMsSpread { get; init; }
     /// <summary>Process CPU time per neuron-step of the fused runs; CPU only (null on CUDA).</summary>
     [JsonPropertyName("cpu_ns_per_neuron_step"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? CpuNsPerNeuronStep { get; init; }

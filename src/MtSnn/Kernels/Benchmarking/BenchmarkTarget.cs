@@ -5,12 +5,17 @@ namespace MtSnn.Kernels.Benchmarking;
 
 /// <summary>
 /// The fused kernels of one case, prepared on preallocated buffers: <see cref="Forward"/> runs the forward over all
-/// T, <see cref="ForwardBackward"/> the forward and the BPTT backward; neither allocates per call.
+/// T, <see cref="ForwardBackward"/> the forward and the BPTT backward (store-H); <see cref="RecomputeForwardBackward"/>,
+/// where the target has it, the variant whose forward writes no H and whose backward recomputes it from X; none
+/// allocates per call.
 /// </summary>
 /// <param name="Forward">One forward over <c>X [T, N]</c>.</param>
-/// <param name="ForwardBackward">One forward and one backward (from the given <c>dL/dO</c>).</param>
-/// <param name="BytesPerNeuronStep">Logical bytes the pair moves per neuron-step (read + written), for GB/s.</param>
-public sealed record FusedKernelRun(Action Forward, Action ForwardBackward, double BytesPerNeuronStep);
+/// <param name="ForwardBackward">One forward and one backward (from the given <c>dL/dO</c>), store-H.</param>
+/// <param name="BytesPerNeuronStep">Logical bytes the store-H pair moves per neuron-step (read + written), for GB/s.</param>
+/// <param name="RecomputeForwardBackward">The recompute pair (<c>fused_recompute_ms</c>); null: not timed.</param>
+/// <param name="RecomputeBytesPerNeuronStep">Logical bytes the recompute pair moves per neuron-step; null with it.</param>
+public sealed record FusedKernelRun(Action Forward, Action ForwardBackward, double BytesPerNeuronStep,
+    Action? RecomputeForwardBackward = null, double? RecomputeBytesPerNeuronStep = null);
 
 /// <summary>
 /// Prepares <see cref="FusedKernelRun"/> for <paramref name="options"/> on <paramref name="x"/> and

@@ -9,7 +9,9 @@ namespace MtSnn.Kernels.Benchmarking;
 /// The CUDA target of <see cref="DeviceNeuronBenchmark"/>: the raw kernels are <see cref="CudaNeuronKernel.Forward"/> and
 /// <see cref="CudaNeuronKernel.Backward"/> on preallocated buffers, called exactly as
 /// <see cref="FusedNeuron.MultiStep"/> calls them (PLIF reads <c>a</c> at run time and reduces <c>dL/dbeta</c> into a
-/// zeroed accumulator); the barrier is <c>torch.cuda.synchronize</c>.
+/// zeroed accumulator); the barrier is <c>torch.cuda.synchronize</c>. Both backward variants are timed: store-H
+/// (<c>fused_ms</c>) and, for <c>T &lt;= </c><see cref="CudaKernelSpec.MaxRecomputeSteps"/>, recompute
+/// (<c>fused_recompute_ms</c>: the same forward without H, the backward reading X).
 /// </summary>
 public static class CudaBenchmarkTarget
 {
@@ -34,16 +36,21 @@ public static class CudaBenchmarkTarget
     /// V_last, dL/dV[-1]) are spread over T and left out: <c>4 s + 8</c> with <c>s</c> the storage element size
     /// (float32: 24, float16 / bfloat16: 16).
     /// </summary>
-    public static double BytesPerNeuronStep(ScalarType dtype)
+    public static double BytesPerNeuronStep(ScalarType dtype) => 4 * ElementSize(dtype) + 2 * sizeof(float);
+
+    /// <summary>
+    /// Bytes per neuron-step of the recompute pair, counted the same way: the forward reads X and writes O; the backward
+    /// reads X again (to recompute H in registers) and dL/dO and writes dL/dX, all in the storage dtype: <c>5 s</c>
+    /// (float32: 20, float16 / bfloat16: 10).
+    /// </summary>
+    public static double RecomputeBytesPerNeuronStep(ScalarType dtype) => 5 * ElementSize(dtype);
+
+    private static int ElementSize(ScalarType dtype) => dtype switch
     {
-        int size = dtype switch
-        {
-            ScalarType.Float32 => 4,
-            ScalarType.Float16 or ScalarType.BFloat16 => 2,
-            _ => throw new ArgumentException($"the CUDA neuron kernel stores {BenchmarkTarget.AllowedDtypes} (got {dtype})"),
-        };
-        return 4 * size + 2 * sizeof(float);
-    }
+        ScalarType.Float32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 => 2,
+        _ => throw new ArgumentException($"the CUDA neuron kernel stores {BenchmarkTarget.AllowedDtypes} (got {dtype})"),
+    };
 
     private static FusedKernelRun Kernels(NeuronOptions options, Tensor x, Tensor gradO)
     {
@@ -68,6 +75,15 @@ public static class CudaBenchmarkTarget
             accumulator?.zero_();
             CudaNeuronKernel.Backward(spec, h, v0, gradO, null, gX, gV0, accumulator, parameters, steps, neurons);
         }
-        return new FusedKernelRun(Forward, ForwardBackward, BytesPerNeuronStep(x.dtype));
+        int recomputeSteps = CudaBackwardPolicy.RecomputeStepsFor(BackwardState.Recompute, steps);
+        if (recomputeSteps == 0) return new FusedKernelRun(Forward, ForwardBackward, BytesPerNeuronStep(x.dtype));
+        var recompute = spec.WithRecomputeSteps(recomputeSteps);
+        void RecomputeForwardBackward()
+        {
+            CudaNeuronKernel.Forward(recompute, x, v0, o, vLast, null, null, parameters, steps, neurons);
+            accumulator?.zero_();
+            CudaNeuronKernel.Backward(recompute, x, v0, gradO, null, gX, gV0, accumulator, parameters, steps, neurons);
+        }
+        return new FusedKernelRun(Forward, ForwardBackward, BytesPerNeuronStep(x.dtype), RecomputeForwardBackward, RecomputeBytesPerNeuronStep(x.dtype));
     }
 }

@@ -6,7 +6,8 @@ namespace MtSnn.Kernels.Benchmarking;
 /// <summary>
 /// The neuron benchmark on tensors of any device (the CUDA run: <see cref="CudaBenchmarkTarget"/>): per case, with
 /// <c>X, dL/dO [T, N]</c> on the target, it times (a) the raw fused kernels, forward + backward on preallocated buffers
-/// (<c>fused_ms</c>), also back to back with one barrier per batch (<c>fused_pipelined_ms</c>); (b) forward + backward
+/// (<c>fused_ms</c>), also back to back with one barrier per batch (<c>fused_pipelined_ms</c>), and the recompute variant
+/// where the target has it (<c>fused_recompute_ms</c>, no H written; its own bytes per neuron-step); (b) forward + backward
 /// through <see cref="FusedNeuron.MultiStep"/> and autograd (<c>fused_autograd_ms</c>); (c) the raw forward alone;
 /// (d) the composed reference forward + backward on the same tensors (<c>reference_ms</c>); and once per run (e) the
 /// device's copy bandwidth. Every time is the median of timed samples bracketed by the device barrier
@@ -37,7 +38,9 @@ public static class DeviceNeuronBenchmark
             Cases = cases,
             Notes = $"every time is a median over samples bracketed by a device barrier (torch.cuda.synchronize on CUDA) after warm-up; " +
                 $"fused_ms: the raw kernels on preallocated buffers, forward + backward (H kept in float32); " +
-                $"fused_pipelined_ms: the same, {PipelinedRuns} runs per barrier, per run; fused_autograd_ms: FusedNeuron.MultiStep + backward " +
+                $"fused_recompute_ms: the raw kernels of the recompute variant (forward writes no H, backward re-reads X and recomputes H), " +
+                $"recompute_bytes_per_neuron_step its traffic; " +
+                $"fused_pipelined_ms: the same as fused_ms, {PipelinedRuns} runs per barrier, per run; fused_autograd_ms: FusedNeuron.MultiStep + backward " +
                 $"through autograd (allocation included); fused_forward_ms: the raw forward alone; reference_ms: ReferenceNeuron.MultiStep + backward " +
                 $"on the same tensors and dtype ({target.DtypeName}); speedup = reference_ms / fused_ms, speedup_autograd = reference_ms / fused_autograd_ms; " +
                 $"gbps and copy_gbps count bytes read + bytes written; copy: a {config.CopyMegabytes} MiB device-to-device copy; " +
@@ -61,6 +64,7 @@ public static class DeviceNeuronBenchmark
         var forward = timer.Measure(cfg.Warmup, cfg.Repeats, kernels.Forward);
         var fused = timer.Measure(cfg.Warmup, cfg.Repeats, kernels.ForwardBackward);
         var pipelined = timer.Measure(1, cfg.Repeats, kernels.ForwardBackward, PipelinedRuns);
+        var recompute = kernels.RecomputeForwardBackward is { } r ? timer.Measure(cfg.Warmup, cfg.Repeats, r) : null;
 
         bool plif = c.Options.Dynamics == Dynamics.PLIF;
         float a0 = (float)KernelParameters.From(c.Options).PlifA;
@@ -100,6 +104,7 @@ public static class DeviceNeuronBenchmark
             BytesPerNeuronStep = bytes, Gbps = bytes * total / (fusedMs * 1e6), FusedMsSpread = fused.Spread,
             FusedPipelinedMs = pipelined.Median, FusedAutogradMsSpread = autograd.Spread, ReferenceMsSpread = reference?.Spread,
             SpeedupAutograd = reference?.Median / autograd.Median, CopyFloorMs = bytes * total / (copyGbps * 1e6),
+            FusedRecomputeMs = recompute?.Median, RecomputeBytesPerNeuronStep = recompute is null ? null : kernels.RecomputeBytesPerNeuronStep,
             ReferenceError = referenceError,
         };
     }

@@ -17,8 +17,10 @@ public static partial class CudaKernelSource
 {
     /// <summary>
     /// Forward kernel <c>(x, v0, o, vlast, hs, spikes, params, steps, n)</c>: per step <c>H = charge(V, X[t])</c>,
-    /// fire, <c>O[t] = sum_k lambda_k S_k</c>, <c>H[t]</c> kept (float32) for the backward, soft <c>V = H - V_th O</c> /
-    /// hard <c>V = S_any ? V_reset : H</c>; <c>spikes</c> (uint8 <c>[T, K, N]</c>) may be null.
+    /// fire, <c>O[t] = sum_k lambda_k S_k</c>, <c>H[t]</c> kept (float32) for a store-H backward, soft <c>V = H - V_th O</c> /
+    /// hard <c>V = S_any ? V_reset : H</c>; <c>hs</c> (null for a recompute backward or a forward alone) and
+    /// <c>spikes</c> (uint8 <c>[T, K, N]</c>) may be null. The text does not depend on
+    /// <see cref="CudaKernelSpec.RecomputeSteps"/>: store-H and recompute share one compiled forward.
     /// </summary>
     public static CudaKernelCode Forward(CudaKernelSpec spec)
     {
@@ -61,29 +63,36 @@ public static partial class CudaKernelSource
     /// <c>acc</c> is non-null, <c>acc[0] += sum dL/dbeta</c> (PLIF with runtime a) and <c>acc[1] += sum dL/dV_th</c>:
     /// a tree reduction in shared memory per block, then one <c>atomicAdd</c> per block (float; the order of blocks is
     /// not deterministic).
+    /// <para>Recompute (<see cref="CudaKernelSpec.RecomputeSteps"/> = T &gt; 0): the first argument is <c>x</c> (storage
+    /// dtype) instead of <c>hs</c>; the kernel first re-runs the forward of its neuron from <c>V[-1]</c> over the T steps
+    /// (<c>H[t] = charge(V[t-1], X[t])</c>, fire, reset: the forward's expressions, so H is bit-identical to the stored one)
+    /// into a register array <c>hs_[T]</c>, both loops fully unrolled (<c>MT_T = T</c> is a compile-time constant, so
+    /// every index is a constant and the array lives in registers), then runs the same BPTT on <c>hs_</c>.
+    /// <c>steps</c> is ignored (the launcher checks it equals T).</para>
     /// </summary>
     public static CudaKernelCode Backward(CudaKernelSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var o = spec.Options;
-        bool soft = o.EffectiveReset == ResetMode.Soft, detach = o.DetachReset, needBeta = spec.RuntimePlifA;
+        bool soft = o.EffectiveReset == ResetMode.Soft, detach = o.DetachReset, needBeta = spec.RuntimePlifA, recompute = spec.Recomputes;
         var (dhdx, dhdv) = ChargeDerivatives(o);
+        string previousH = recompute ? "hs_[t - 1]" : "hs[at - n]";
         string previous = needBeta
             ? $$"""
                         float h_prev = 0.0f, v_prev;
                         if (t == 0) v_prev = mt_load(v0, i);
                         else
                         {
-                            h_prev = hs[at - n];
+                            h_prev = {{previousH}};
                             float o_p, s_p;
                 {{Fire(o, "h_prev", "o_p", "s_p", writeSpikes: false)}}
                             v_prev = {{Reset(o, "h_prev", "o_p", "s_p")}};
                         }
                 """
-            : "            const float h_prev = t > 0 ? hs[at - n] : 0.0f;\n";
+            : $"            const float h_prev = t > 0 ? {previousH} : 0.0f;\n";
         string body = $$"""
             {{SurrogateFunction(o.Surrogate)}}
-            extern "C" __global__ void {{Placeholder}}(const float* __restrict__ hs, const mt_storage* __restrict__ v0,
+            {{(recompute ? $"constexpr int MT_T = {spec.RecomputeSteps};\n" : "")}}extern "C" __global__ void {{Placeholder}}({{(recompute ? "const mt_storage* __restrict__ x" : "const float* __restrict__ hs")}}, const mt_storage* __restrict__ v0,
                 const mt_storage* __restrict__ go, const mt_storage* __restrict__ gvlast, mt_storage* __restrict__ gx,
                 mt_storage* __restrict__ gv0, float* __restrict__ acc, const float* __restrict__ params, int steps, long long n)
             {
@@ -93,8 +102,7 @@ public static partial class CudaKernelSource
                 {
             {{LevelTable(spec)}}
                     float gv = gvlast ? mt_load(gvlast, i) : 0.0f;
-                    float h = steps > 0 ? hs[(long long)(steps - 1) * n + i] : 0.0f;
-                    for (int t = steps - 1; t >= 0; --t)
+            {{(recompute ? Recompute(o) : StoredLast)}}
                     {
                         const long long at = (long long)t * n + i;
             {{previous}}
@@ -140,6 +148,37 @@ public static partial class CudaKernelSource
     public static (CudaKernelCode Forward, CudaKernelCode Backward) Both(CudaKernelSpec spec) => (Forward(spec), Backward(spec));
 
     private const string Placeholder = "MTSNN_ENTRY";
+
+    /// <summary>Store-H: the last step's H from <c>hs</c>, then the BPTT loop header over the run-time <c>steps</c>.</summary>
+    private const string StoredLast = """
+                float h = steps > 0 ? hs[(long long)(steps - 1) * n + i] : 0.0f;
+                for (int t = steps - 1; t >= 0; --t)
+        """;
+
+    /// <summary>
+    /// Recompute: the forward of this neuron over <c>MT_T</c> steps into <c>hs_</c> (registers), then the unrolled BPTT
+    /// loop header; the expressions are the forward kernel's, so every <c>hs_[t]</c> equals the H it would have stored.
+    /// </summary>
+    private static string Recompute(NeuronOptions o) => $$"""
+                (void)steps;
+                float hs_[MT_T];
+                {
+                    float v = mt_load(v0, i);
+                    #pragma unroll
+                    for (int t = 0; t < MT_T; ++t)
+                    {
+                        const float x_t = mt_load(x, (long long)t * n + i);
+                        const float h = {{Charge(o, "x_t")}};
+                        float o_t, s_any;
+        {{Fire(o, "h", "o_t", "s_any", writeSpikes: false)}}
+                        v = {{Reset(o, "h", "o_t", "s_any")}};
+                        hs_[t] = h;
+                    }
+                }
+                float h = hs_[MT_T - 1];
+                #pragma unroll
+                for (int t = MT_T - 1; t >= 0; --t)
+        """;
 
     /// <summary>Fire backward (statements): sets <c>g_h</c>, <c>o_t</c>, <c>s_any</c>, subtracts the thresholds' share from <c>g_vth</c>.</summary>
     private static string FireBackward(NeuronOptions o) => o.Mode == FiringMode.Cascade

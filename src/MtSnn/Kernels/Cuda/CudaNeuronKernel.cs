@@ -16,11 +16,12 @@ public static unsafe class CudaNeuronKernel
 {
     /// <summary>
     /// Forward over <c>T = steps</c>: reads <paramref name="x"/> <c>[T, N]</c> and <paramref name="v0"/> <c>[N]</c>
-    /// (storage dtype), writes <paramref name="o"/> <c>[T, N]</c>, <paramref name="vLast"/> <c>[N]</c> (storage dtype),
-    /// <paramref name="h"/> <c>[T, N]</c> (float32) and, when given, <paramref name="spikes"/> <c>[T, K, N]</c> (uint8).
+    /// (storage dtype), writes <paramref name="o"/> <c>[T, N]</c>, <paramref name="vLast"/> <c>[N]</c> (storage dtype) and,
+    /// when given, <paramref name="h"/> <c>[T, N]</c> (float32; what a store-H backward reads; null for a recompute
+    /// backward) and <paramref name="spikes"/> <c>[T, K, N]</c> (uint8).
     /// <paramref name="parameters"/>: float32 <c>[2]</c> = (a, V_th), required when the spec reads either at run time.
     /// </summary>
-    public static void Forward(CudaKernelSpec spec, Tensor x, Tensor v0, Tensor o, Tensor vLast, Tensor h, Tensor? spikes,
+    public static void Forward(CudaKernelSpec spec, Tensor x, Tensor v0, Tensor o, Tensor vLast, Tensor? h, Tensor? spikes,
         Tensor? parameters, int steps, long neurons)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -28,7 +29,7 @@ public static unsafe class CudaNeuronKernel
         long tn = (long)steps * neurons;
         Check(x, spec.Storage, tn, device, "X"); Check(v0, spec.Storage, neurons, device, "V[-1]");
         Check(o, spec.Storage, tn, device, "O"); Check(vLast, spec.Storage, neurons, device, "V_last");
-        Check(h, ScalarType.Float32, tn, device, "H");
+        if (h is not null) Check(h, ScalarType.Float32, tn, device, "H");
         if (spikes is not null) Check(spikes, ScalarType.Byte, tn * spec.Options.Levels, device, "spikes");
         CheckParameters(spec, parameters, device);
         if (steps == 0 || neurons == 0) return;
@@ -39,18 +40,23 @@ public static unsafe class CudaNeuronKernel
     }
 
     /// <summary>
-    /// Backward: reads <paramref name="h"/> (float32 <c>[T, N]</c>), <paramref name="v0"/>, <paramref name="gradO"/> and
+    /// Backward: reads <paramref name="saved"/> (store-H spec: H, float32 <c>[T, N]</c>; recompute spec: X, storage dtype
+    /// <c>[T, N]</c>, with <paramref name="steps"/> = <see cref="CudaKernelSpec.RecomputeSteps"/>), <paramref name="v0"/>, <paramref name="gradO"/> and
     /// <paramref name="gradVLast"/> (null = zeros), writes <paramref name="gradX"/> and, when given, <paramref name="gradV0"/>;
     /// when <paramref name="accumulator"/> (float32 <c>[2]</c>, zeroed by the caller) is given, adds
     /// <c>sum dL/dbeta</c> to [0] (PLIF with runtime a) and <c>sum dL/dV_th</c> to [1].
     /// </summary>
-    public static void Backward(CudaKernelSpec spec, Tensor h, Tensor v0, Tensor? gradO, Tensor? gradVLast, Tensor gradX,
+    public static void Backward(CudaKernelSpec spec, Tensor saved, Tensor v0, Tensor? gradO, Tensor? gradVLast, Tensor gradX,
         Tensor? gradV0, Tensor? accumulator, Tensor? parameters, int steps, long neurons)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        int device = DeviceOf(h);
+        int device = DeviceOf(saved);
         long tn = (long)steps * neurons;
-        Check(h, ScalarType.Float32, tn, device, "H"); Check(v0, spec.Storage, neurons, device, "V[-1]");
+        if (spec.Recomputes && steps != spec.RecomputeSteps)
+            throw new ArgumentException($"this backward recomputes H over T = {spec.RecomputeSteps} steps (got steps = {steps})");
+        if (spec.Recomputes) Check(saved, spec.Storage, tn, device, "X");
+        else Check(saved, ScalarType.Float32, tn, device, "H");
+        Check(v0, spec.Storage, neurons, device, "V[-1]");
         if (gradO is not null) Check(gradO, spec.Storage, tn, device, "dL/dO");
         if (gradVLast is not null) Check(gradVLast, spec.Storage, neurons, device, "dL/dV_last");
         Check(gradX, spec.Storage, tn, device, "dL/dX");
@@ -58,10 +64,10 @@ public static unsafe class CudaNeuronKernel
         if (accumulator is not null) Check(accumulator, ScalarType.Float32, 2, device, "accumulator");
         CheckParameters(spec, parameters, device);
         if (neurons == 0) return;
-        nint ph = Ptr(h), pv0 = Ptr(v0), pgo = Ptr(gradO), pgvl = Ptr(gradVLast), pgx = Ptr(gradX), pgv0 = Ptr(gradV0),
+        nint ps = Ptr(saved), pv0 = Ptr(v0), pgo = Ptr(gradO), pgvl = Ptr(gradVLast), pgx = Ptr(gradX), pgv0 = Ptr(gradV0),
             pacc = Ptr(accumulator), pp = Ptr(parameters);
         long n = neurons;
-        void** args = stackalloc void*[] { &ph, &pv0, &pgo, &pgvl, &pgx, &pgv0, &pacc, &pp, &steps, &n };
+        void** args = stackalloc void*[] { &ps, &pv0, &pgo, &pgvl, &pgx, &pgv0, &pacc, &pp, &steps, &n };
         Launch(Sources(spec).Backward, spec, device, neurons, args);
     }
 

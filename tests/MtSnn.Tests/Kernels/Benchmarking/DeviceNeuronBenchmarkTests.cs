@@ -20,9 +20,9 @@ public class DeviceNeuronBenchmarkTests
     public DeviceNeuronBenchmarkTests() => MtSnn.Native.TorchRuntime.EnsureInitialized();
 
     /// <summary>Counts calls and checks what the harness hands to the kernels; forward copies X to O (some real work).</summary>
-    private sealed class StandInKernels
+    private sealed class StandInKernels(bool withRecompute = false)
     {
-        public int Prepared, Forwards, Backwards;
+        public int Prepared, Forwards, Backwards, Recomputes;
         public readonly List<string> Problems = [];
 
         public FusedKernelRun Create(NeuronOptions options, Tensor x, Tensor gradO)
@@ -33,7 +33,9 @@ public class DeviceNeuronBenchmarkTests
                     Problems.Add($"{name}: [{string.Join(", ", t.shape)}] {t.dtype} {t.device}");
             var o = empty_like(x);
             void Forward() { Forwards++; o.copy_(x); }
-            return new FusedKernelRun(Forward, () => { Forward(); Backwards++; }, 24);
+            return withRecompute
+                ? new FusedKernelRun(Forward, () => { Forward(); Backwards++; }, 24, () => { Forward(); Recomputes++; }, 20)
+                : new FusedKernelRun(Forward, () => { Forward(); Backwards++; }, 24);
         }
     }
 
@@ -95,8 +97,26 @@ public class DeviceNeuronBenchmarkTests
         Assert.Equal(N, c.GetProperty("N").GetInt32());
         foreach (var key in new[] { "fused_ms", "reference_ms", "ns_per_neuron_step", "speedup", "gbps", "fused_autograd_ms", "fused_forward_ms", "fused_pipelined_ms", "copy_floor_ms" })
             Assert.True(c.GetProperty(key).GetDouble() > 0, key);
-        foreach (var cpuOnly in new[] { "fused_recompute_ms", "cpu_ns_per_neuron_step", "cpu_share", "reference_error" })
+        foreach (var cpuOnly in new[] { "fused_recompute_ms", "recompute_bytes_per_neuron_step", "cpu_ns_per_neuron_step", "cpu_share", "reference_error" })
             Assert.False(c.TryGetProperty(cpuOnly, out _), cpuOnly);
+    }
+
+    [Fact]
+    public void A_target_with_the_recompute_variant_gets_it_timed_with_its_own_traffic()
+    {
+        var k = new StandInKernels(withRecompute: true);
+        var r = DeviceNeuronBenchmark.Run(Tiny with { Cases = [BenchmarkConfig.DefaultCases[1]], Reference = null }, CpuTarget(k));
+        var c = Assert.Single(r.Cases);
+        // warm-up + timed runs, each one call of the recompute pair
+        Assert.Equal(Tiny.Warmup + Tiny.Repeats, k.Recomputes);
+        Assert.True(c.FusedRecomputeMs > 0);
+        Assert.Equal(20.0, c.RecomputeBytesPerNeuronStep);
+        Assert.Equal(24.0, c.BytesPerNeuronStep);   // fused_ms and gbps stay the store-H variant's
+        Assert.Equal(24.0 * T * N / (c.FusedMs * 1e6), c.Gbps, 9);
+        using var doc = JsonDocument.Parse(r.ToJson());
+        var json = doc.RootElement.GetProperty("cases")[0];
+        Assert.Equal(c.FusedRecomputeMs!.Value, json.GetProperty("fused_recompute_ms").GetDouble());
+        Assert.Equal(20.0, json.GetProperty("recompute_bytes_per_neuron_step").GetDouble());
     }
 
     [Fact]
@@ -142,9 +162,19 @@ public class DeviceNeuronBenchmarkTests
     public void Cuda_kernel_traffic_per_neuron_step(ScalarType dtype, double bytes) =>
         Assert.Equal(bytes, CudaBenchmarkTarget.BytesPerNeuronStep(dtype));
 
+    [Theory]
+    [InlineData(ScalarType.Float32, 20)] // X 4 + O 4 (forward), X 4 + dL/dO 4 + dL/dX 4 (backward), no H
+    [InlineData(ScalarType.Float16, 10)] // X 2 + O 2, X 2 + dL/dO 2 + dL/dX 2
+    [InlineData(ScalarType.BFloat16, 10)]
+    public void Cuda_recompute_traffic_per_neuron_step(ScalarType dtype, double bytes) =>
+        Assert.Equal(bytes, CudaBenchmarkTarget.RecomputeBytesPerNeuronStep(dtype));
+
     [Fact]
-    public void Cuda_target_refuses_other_dtypes() =>
+    public void Cuda_target_refuses_other_dtypes()
+    {
         Assert.Throws<ArgumentException>(() => CudaBenchmarkTarget.BytesPerNeuronStep(ScalarType.Float64));
+        Assert.Throws<ArgumentException>(() => CudaBenchmarkTarget.RecomputeBytesPerNeuronStep(ScalarType.Int32));
+    }
 
     [Fact]
     public void Cuda_target_needs_the_cuda_kernel()

@@ -31,29 +31,40 @@ internal static class CudaEmulator
     /// <summary>The folder of the shim and the driver (this source folder).</summary>
     public static string Here([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 
+    /// <summary>
+    /// Compiles the distinct kernels of the cases into one program (a forward shared by store-H and recompute specs is
+    /// compiled once) and runs every case: forward, then backward (a recompute case passes a null H to the forward and X
+    /// to the backward).
+    /// </summary>
     public static IReadOnlyList<EmuResult> Run(IReadOnlyList<EmuCase> cases)
     {
         using var dir = new MtSnn.Tests.TestSupport.TempDir();
-        var kernels = new Dictionary<string, int>();
+        var forwards = new Dictionary<string, int>();
+        var backwards = new Dictionary<string, int>();
         var tu = new StringBuilder("#include \"cuda_cpu_shim.h\"\n");
         var fwd = new StringBuilder("void mt_forward(int kernel, void* const* p, int steps, long long n)\n{\n    switch (kernel)\n    {\n");
         var bwd = new StringBuilder("void mt_backward(int kernel, void* const* p, int steps, long long n)\n{\n    switch (kernel)\n    {\n");
-        var ids = new int[cases.Count];
+        var ids = new (int Forward, int Backward)[cases.Count];
         for (int c = 0; c < cases.Count; c++)
         {
             var (f, b) = CudaKernelSource.Both(cases[c].Spec);
-            string key = f.EntryName + b.EntryName;
-            if (!kernels.TryGetValue(key, out int id))
+            if (!forwards.TryGetValue(f.EntryName, out int fid))
             {
-                id = kernels.Count;
-                kernels[key] = id;
-                tu.Append($"namespace f{id} {{\n{f.Source}}}\nnamespace b{id} {{\n{b.Source}}}\n");
-                string s = $"f{id}::mt_storage";
-                fwd.Append($"    case {id}: f{id}::{f.EntryName}((const {s}*)p[0], (const {s}*)p[1], ({s}*)p[2], ({s}*)p[3], (float*)p[4], (unsigned char*)p[5], (const float*)p[6], steps, n); break;\n");
-                s = $"b{id}::mt_storage";
-                bwd.Append($"    case {id}: b{id}::{b.EntryName}((const float*)p[0], (const {s}*)p[1], (const {s}*)p[2], (const {s}*)p[3], ({s}*)p[4], ({s}*)p[5], (float*)p[6], (const float*)p[7], steps, n); break;\n");
+                fid = forwards.Count;
+                forwards[f.EntryName] = fid;
+                tu.Append($"namespace f{fid} {{\n{f.Source}}}\n");
+                string s = $"f{fid}::mt_storage";
+                fwd.Append($"    case {fid}: f{fid}::{f.EntryName}((const {s}*)p[0], (const {s}*)p[1], ({s}*)p[2], ({s}*)p[3], (float*)p[4], (unsigned char*)p[5], (const float*)p[6], steps, n); break;\n");
             }
-            ids[c] = id;
+            if (!backwards.TryGetValue(b.EntryName, out int bid))
+            {
+                bid = backwards.Count;
+                backwards[b.EntryName] = bid;
+                tu.Append($"namespace b{bid} {{\n{b.Source}}}\n");
+                string s = $"b{bid}::mt_storage", saved = cases[c].Spec.Recomputes ? $"const {s}*" : "const float*";
+                bwd.Append($"    case {bid}: b{bid}::{b.EntryName}(({saved})p[0], (const {s}*)p[1], (const {s}*)p[2], (const {s}*)p[3], ({s}*)p[4], ({s}*)p[5], (float*)p[6], (const float*)p[7], steps, n); break;\n");
+            }
+            ids[c] = (fid, bid);
         }
         fwd.Append("    }\n}\n");
         bwd.Append("    }\n}\n");
@@ -79,7 +90,9 @@ internal static class CudaEmulator
 
     private static void Gpp(IEnumerable<string> arguments)
     {
-        var args = new List<string> { "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-I", Here() };
+        // -O0: a third of -O1's compile time for the hundreds of generated kernels per program, and no slower to run (the
+        // emulation's time goes to thread synchronisation); -ffp-contract=off: no fused multiply-add, as NVRTC's --fmad=false
+        var args = new List<string> { "-std=c++20", "-O0", "-ffp-contract=off", "-pthread", "-I", Here() };
         args.AddRange(arguments);
         var (code, output) = Process(FindGpp()!, args, TimeSpan.FromMinutes(3));
         if (code != 0) throw new InvalidOperationException($"g++ failed ({code}): {output[..Math.Min(output.Length, 4000)]}");
@@ -107,7 +120,7 @@ internal static class CudaEmulator
         return (p.ExitCode, outp.Result + err.Result);
     }
 
-    private static void WriteCases(string path, IReadOnlyList<EmuCase> cases, int[] ids)
+    private static void WriteCases(string path, IReadOnlyList<EmuCase> cases, (int Forward, int Backward)[] ids)
     {
         using var w = new BinaryWriter(File.Create(path));
         w.Write(cases.Count);
@@ -115,8 +128,8 @@ internal static class CudaEmulator
         {
             var e = cases[c];
             int flags = (e.Spikes ? 1 : 0) | (e.GradO is null ? 0 : 2) | (e.GradVLast is null ? 0 : 4) | (e.Accumulate ? 8 : 0)
-                | (e.GradV0 ? 16 : 0) | (e.Spec.RuntimePlifA || e.Spec.RuntimeVThreshold ? 32 : 0);
-            w.Write(ids[c]); w.Write(e.Spec.ElementSize); w.Write(e.Steps); w.Write((long)e.Neurons);
+                | (e.GradV0 ? 16 : 0) | (e.Spec.RuntimePlifA || e.Spec.RuntimeVThreshold ? 32 : 0) | (e.Spec.Recomputes ? 64 : 0);
+            w.Write(ids[c].Forward); w.Write(ids[c].Backward); w.Write(e.Spec.ElementSize); w.Write(e.Steps); w.Write((long)e.Neurons);
             w.Write(e.Spec.Options.Levels); w.Write(e.Spec.BlockSize); w.Write(flags); w.Write(e.A); w.Write(e.VThreshold);
             foreach (var a in new[] { e.X, e.V0, e.GradO, e.GradVLast })
                 if (a is not null) foreach (float v in a) WriteStored(w, e.Spec.Storage, v);
@@ -133,7 +146,7 @@ internal static class CudaEmulator
             float[] Stored(int count) => [.. Enumerable.Range(0, count).Select(_ => ReadStored(r, e.Spec.Storage))];
             var o = Stored(tn);
             var vl = Stored(e.Neurons);
-            float[] h = [.. Enumerable.Range(0, tn).Select(_ => r.ReadSingle())];
+            float[]? h = e.Spec.Recomputes ? null : [.. Enumerable.Range(0, tn).Select(_ => r.ReadSingle())];
             var spikes = e.Spikes ? r.ReadBytes(tn * e.Spec.Options.Levels) : null;
             var gx = Stored(tn);
             var gv0 = e.GradV0 ? Stored(e.Neurons) : null;

@@ -9,8 +9,8 @@ namespace MtSnn.Tests.Kernels.Cuda;
 internal sealed record EmuCase(CudaKernelSpec Spec, int Steps, int Neurons, float A, float VThreshold, float[] X, float[] V0,
     float[]? GradO, float[]? GradVLast, bool Spikes, bool Accumulate, bool GradV0);
 
-/// <summary>The outputs of one emulated case, decoded to float.</summary>
-internal sealed record EmuResult(float[] O, float[] VLast, float[] H, byte[]? Spikes, float[] GradX, float[]? GradV0, float[] Acc);
+/// <summary>The outputs of one emulated case, decoded to float; <c>H</c> is null when the backward recomputed it (the forward wrote none).</summary>
+internal sealed record EmuResult(float[] O, float[] VLast, float[]? H, byte[]? Spikes, float[] GradX, float[]? GradV0, float[] Acc);
 
 /// <summary>What the composed reference (float32, CPU) gives for one case, with the neurons fit for exact comparison.</summary>
 internal sealed record ReferenceResult(float[] O, float[] Spikes, float[] H, float[] VLast, float[] GradX, float[] GradV0,
@@ -41,6 +41,9 @@ internal static class EmulationCases
             GradO: variant == 5 ? null : Uniform(steps * n, -1, 1), GradVLast: variant == 4 ? null : Uniform(n, -1, 1),
             Spikes: rng.Next(4) != 0, Accumulate: runtimeVth || runtimeA, GradV0: rng.Next(4) != 0);
     }
+
+    /// <summary>The same case with the recompute backward (<see cref="CudaKernelSpec.RecomputeSteps"/> = T): same inputs, same forward.</summary>
+    public static EmuCase Recomputing(EmuCase e) => e with { Spec = e.Spec.WithRecomputeSteps(e.Steps) };
 
     /// <summary>Runs <see cref="ReferenceNeuron"/> on the case's inputs; the loss is <c>sum(gO O) + sum(gV_last V_last)</c>.</summary>
     public static ReferenceResult Reference(EmuCase e)

@@ -1,9 +1,9 @@
 // Runs generated MtSnn kernels on the CPU (see cuda_cpu_shim.h) over cases read from a binary file.
 // The generated translation unit defines mt_forward / mt_backward, which call the kernel pair of a case.
-// Input (little-endian), per case: int32 kernel, int32 element_size, int32 steps, int64 n, int32 levels, int32 block,
+// Input (little-endian), per case: int32 forward kernel, int32 backward kernel, int32 element_size, int32 steps, int64 n, int32 levels, int32 block,
 // int32 flags (1 spikes, 2 dL/dO given, 4 dL/dV_last given, 8 accumulate parameter gradients, 16 write dL/dV[-1],
-// 32 params given), float a, float vth, then x[T N], v0[N], dL/dO[T N]?, dL/dV_last[N]? (storage elements).
-// Output per case: o[T N], v_last[N], h[T N] (float), spikes[T K N]? (bytes), dL/dX[T N], dL/dV[-1][N]?, acc[2] (float).
+// 32 params given, 64 the backward recomputes H from X: the forward gets no H buffer, the backward gets X), float a, float vth, then x[T N], v0[N], dL/dO[T N]?, dL/dV_last[N]? (storage elements).
+// Output per case: o[T N], v_last[N], h[T N] (float; not for a recompute case), spikes[T K N]? (bytes), dL/dX[T N], dL/dV[-1][N]?, acc[2] (float).
 #include "cuda_cpu_shim.h"
 #include <barrier>
 #include <cstdint>
@@ -69,7 +69,7 @@ int main(int argc, char** argv)
         int count = read_value<int32_t>(in);
         for (int c = 0; c < count; ++c)
         {
-            int kernel = read_value<int32_t>(in), es = read_value<int32_t>(in), steps = read_value<int32_t>(in);
+            int forward = read_value<int32_t>(in), backward = read_value<int32_t>(in), es = read_value<int32_t>(in), steps = read_value<int32_t>(in);
             long long n = read_value<int64_t>(in);
             int levels = read_value<int32_t>(in), block = read_value<int32_t>(in), flags = read_value<int32_t>(in);
             float params[2];
@@ -84,16 +84,17 @@ int main(int argc, char** argv)
             std::vector<float> h(tn), acc(2, 0.0f);
             std::vector<unsigned char> gx(tn * es), gv0((size_t)n * es);
             unsigned int grid = (unsigned int)((n + block - 1) / block);
-            void* fp[7] = { x.data(), v0.data(), o.data(), vlast.data(), h.data(), (flags & 1) ? spikes.data() : nullptr,
+            bool recompute = (flags & 64) != 0;
+            void* fp[7] = { x.data(), v0.data(), o.data(), vlast.data(), recompute ? nullptr : h.data(), (flags & 1) ? spikes.data() : nullptr,
                             (flags & 32) ? params : nullptr };
-            if (n > 0) mt_emu_launch(grid, (unsigned int)block, [&] { mt_forward(kernel, fp, steps, n); });
-            void* bp[8] = { h.data(), v0.data(), (flags & 2) ? go.data() : nullptr, (flags & 4) ? gvl.data() : nullptr,
+            if (n > 0) mt_emu_launch(grid, (unsigned int)block, [&] { mt_forward(forward, fp, steps, n); });
+            void* bp[8] = { recompute ? (void*)x.data() : (void*)h.data(), v0.data(), (flags & 2) ? go.data() : nullptr, (flags & 4) ? gvl.data() : nullptr,
                             gx.data(), (flags & 16) ? gv0.data() : nullptr, (flags & 8) ? acc.data() : nullptr,
                             (flags & 32) ? params : nullptr };
-            if (n > 0) mt_emu_launch(grid, (unsigned int)block, [&] { mt_backward(kernel, bp, steps, n); });
+            if (n > 0) mt_emu_launch(grid, (unsigned int)block, [&] { mt_backward(backward, bp, steps, n); });
             write_bytes(out, o.data(), o.size());
             write_bytes(out, vlast.data(), vlast.size());
-            write_bytes(out, h.data(), h.size() * sizeof(float));
+            if (!recompute) write_bytes(out, h.data(), h.size() * sizeof(float));
             if (flags & 1) write_bytes(out, spikes.data(), spikes.size());
             write_bytes(out, gx.data(), gx.size());
             if (flags & 16) write_bytes(out, gv0.data(), gv0.size());

@@ -1,0 +1,57 @@
+namespace MtSnn.Kernels.Cuda;
+
+/// <summary>
+/// What the fused CUDA neuron keeps for its backward when the caller does not say (<see cref="FusedNeuron.MultiStep"/>
+/// with no <c>state</c>): <see cref="BackwardState.StoreH"/> (the forward writes <c>H [T, N]</c> float32, the backward
+/// reads it) or <see cref="BackwardState.Recompute"/> (the forward writes no H; autograd saves X and the backward
+/// re-runs the forward of each neuron in registers, for <c>1 &lt;= T &lt;= </c><see cref="CudaKernelSpec.MaxRecomputeSteps"/>;
+/// longer sequences use store-H).
+/// <para>Traffic per neuron-step with storage element size <c>s</c>: store-H <c>4 s + 8</c> bytes (X, O, H written;
+/// H, dL/dO read, dL/dX written: 24 in float32, 16 in float16/bfloat16), recompute <c>5 s</c> (X, O; X, dL/dO, dL/dX:
+/// 20 in float32, 10 in float16/bfloat16); see <see cref="Benchmarking.CudaBenchmarkTarget.BytesPerNeuronStep"/>.
+/// Memory held between forward and backward: H (<c>4 T N</c> bytes, a new tensor) versus X (<c>s T N</c>, the input).</para>
+/// <para>The default is store-H until a GPU measurement decides: <c>MTSNN_CUDA_BACKWARD=auto</c> (or unset) means
+/// <see cref="Measured"/>, which is store-H for now; a GPU session that times both variants
+/// (<c>mtsnn bench neuron --device cuda</c>: <c>fused_ms</c> versus <c>fused_recompute_ms</c>) sets it.</para>
+/// </summary>
+public static class CudaBackwardPolicy
+{
+    /// <summary>Environment variable read (once, at first use) for <see cref="Default"/>: <c>store</c>, <c>recompute</c> or <c>auto</c>.</summary>
+    public const string Variable = "MTSNN_CUDA_BACKWARD";
+
+    /// <summary>The allowed values of <see cref="Variable"/>, for messages.</summary>
+    public const string AllowedValues = "store, recompute, auto";
+
+    /// <summary>What <c>auto</c> picks: the faster variant on a GPU. Store-H until measured (see the class remarks).</summary>
+    public static BackwardState Measured => BackwardState.StoreH;
+
+    private static BackwardState? _default;
+
+    /// <summary>
+    /// The state the CUDA path keeps when none is asked for; from <c>$MTSNN_CUDA_BACKWARD</c> (unset or empty: <c>auto</c>)
+    /// until set.
+    /// </summary>
+    /// <exception cref="ArgumentException">The environment variable holds another value (the message names the allowed ones).</exception>
+    public static BackwardState Default
+    {
+        get => _default ??= Parse(Environment.GetEnvironmentVariable(Variable));
+        set => _default = value;
+    }
+
+    /// <summary>Parses <c>store</c> (also <c>store-h</c>), <c>recompute</c> or <c>auto</c> (null or empty: <c>auto</c> = <see cref="Measured"/>).</summary>
+    /// <exception cref="ArgumentException">Any other value.</exception>
+    public static BackwardState Parse(string? value) => (value ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "auto" => Measured,
+        "store" or "store-h" => BackwardState.StoreH,
+        "recompute" => BackwardState.Recompute,
+        _ => throw new ArgumentException($"invalid {Variable} '{value}' (allowed: {AllowedValues})"),
+    };
+
+    /// <summary>
+    /// The <see cref="CudaKernelSpec.RecomputeSteps"/> for a call over <paramref name="steps"/> steps that asks for
+    /// <paramref name="state"/>: <paramref name="steps"/> when recomputing and <c>1 &lt;= T &lt;= </c><see cref="CudaKernelSpec.MaxRecomputeSteps"/>, else 0 (store-H).
+    /// </summary>
+    public static int RecomputeStepsFor(BackwardState state, int steps) =>
+        state == BackwardState.Recompute && steps >= 1 && steps <= CudaKernelSpec.MaxRecomputeSteps ? steps : 0;
+}
