@@ -44,6 +44,8 @@ public static class CliApp
         }
         try
         {
+            // The module initializer only remembers runtime failures (e.g. a bad MTSNN_MALLOC); report them here.
+            TorchRuntime.EnsureInitialized();
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsBadInput(e))
