@@ -46,6 +46,7 @@ public class CpuAllocatorTests
         Assert.Equal(-1, CpuAllocator.MTrimThreshold);
         Assert.Equal(-3, CpuAllocator.MMmapThreshold);
         Assert.Equal(1024 * 1024 * 1024, CpuAllocator.RetainMmapThreshold);
+        Assert.Equal(-1, CpuAllocator.RetainTrimThreshold); // mallopt(3): "-1 disables trimming completely"
     }
 
     [GlibcFact]
