@@ -74,6 +74,16 @@ public static partial class CpuAllocator
     }
 
     /// <summary>
+    /// Throws (one line) when <see cref="Variable"/> is invalid or asks for <c>retain</c> and that cannot be applied;
+    /// applies it if the runtime's initialisation did not get that far. For programs that must fail on a bad setting
+    /// rather than run with the default (the CLI calls it before every command).
+    /// </summary>
+    public static void EnsureConfigured()
+    {
+        if (Mode == CpuAllocatorMode.Retain && !Retained) ApplyRetain();
+    }
+
+    /// <summary>
     /// Sets glibc's <c>M_MMAP_THRESHOLD</c> to <see cref="RetainMmapThreshold"/> and <c>M_TRIM_THRESHOLD</c> to
     /// <see cref="RetainTrimThreshold"/> for the whole process. Returns true when glibc accepted both; throws
     /// <see cref="NativeRuntimeException"/> (one line) when not on Linux, when the C library has no <c>mallopt</c>,
