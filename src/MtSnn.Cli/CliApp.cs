@@ -44,6 +44,9 @@ public static class CliApp
         }
         try
         {
+            // The module initializer only remembers runtime failures; a bad MTSNN_MALLOC must stop every command here
+            // (other runtime failures surface where tensors are first used, so `mtsnn doctor` can still report them).
+            CpuAllocator.EnsureConfigured();
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsBadInput(e))

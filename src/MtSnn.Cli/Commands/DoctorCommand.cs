@@ -35,6 +35,7 @@ public static class DoctorCommand
         o.WriteLine($"shim:        {shim ?? "not loaded"}{(shim is null ? "" : $" ({ShimKind(shim, report)})")}");
         string? libtorch = TorchRuntime.LoadedLibraries("libtorch_cpu.so").FirstOrDefault();
         o.WriteLine($"libtorch:    {(libtorch is null ? "?" : Path.GetDirectoryName(libtorch))} (version {torch.__version__}{(report.CustomLibTorchDir is null ? "" : $", from {TorchRuntime.LibTorchVariable}")})");
+        o.WriteLine($"allocator:   {CpuAllocator.Description}");
         o.WriteLine($"threads:     {torch.get_num_threads()} (of {Environment.ProcessorCount} logical CPUs)");
         bool widthOk = CpuKernelWidth(o);
         string why = Devices.CudaUnavailableReason();

@@ -11,7 +11,8 @@ namespace MtSnn.Native;
 /// program that touches TorchSharp before MtSnn. It
 /// <list type="bullet">
 /// <item>repairs TorchSharp's shim in place when the system libstdc++ lacks GLIBCXX_3.4.32 (see <see cref="ShimRepair"/>);</item>
-/// <item>honours <c>MTSNN_LIBTORCH=&lt;dir&gt;</c>: the libtorch in that folder (e.g. a PyTorch install's <c>torch/lib</c>, with CUDA) is loaded instead of the packaged CPU one.</item>
+/// <item>honours <c>MTSNN_LIBTORCH=&lt;dir&gt;</c>: the libtorch in that folder (e.g. a PyTorch install's <c>torch/lib</c>, with CUDA) is loaded instead of the packaged CPU one;</item>
+/// <item>honours <c>MTSNN_MALLOC=retain</c>: glibc keeps freed memory for reuse (see <see cref="CpuAllocator"/>).</item>
 /// </list>
 /// Failures are not hidden: <see cref="EnsureInitialized"/> throws <see cref="NativeRuntimeException"/> with one line saying what is wrong.
 /// </summary>
@@ -62,6 +63,14 @@ public static class TorchRuntime
     }
 
     private static RuntimeReport Initialize()
+    {
+        var report = PrepareNatives();
+        // After the shim work, so that a bad MTSNN_MALLOC leaves TorchSharp loadable; still before any tensor.
+        CpuAllocator.ApplyConfigured();
+        return report;
+    }
+
+    private static RuntimeReport PrepareNatives()
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
             return new RuntimeReport(null, [], [], null);
