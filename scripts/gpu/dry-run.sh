@@ -9,7 +9,7 @@ out=${1:-$repo/out/gpu-dry-run}; shift || true
 work=$(mktemp -d "${TMPDIR:-/tmp}/mtsnn-gpu-dry.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$repo/scripts/gpu/fake-torch-site.sh" "$work"
-rm -rf "$out" "$repo/.gpu/runs"; mkdir -p "$out"
+rm -rf "$out" "$repo/.gpu-runs"; mkdir -p "$out"
 PATH=$work/bin:$PATH OUT=$out DEVICE=cpu EPOCHS=2 SPEED_BATCHES=3 ACC_MAX_BATCHES=4 BENCH_NEURONS=4096 DEADLINE=${DEADLINE:-900} \
   WORKERS=1 "$repo/scripts/gpu/h100.sh" "$@"
 echo "dry run wrote: $(ls "$out" | tr '\n' ' ')"

@@ -12,7 +12,7 @@
 #   BENCH_NEURONS=      --neurons of the kernel benchmark (default: the command's, 2^22 on CUDA)
 #   WORKERS=2           data loader threads per training process
 # Writes to $OUT (at most 8 files come back): log.txt, cuda-tests.log + gpu-tests.xml (scripts/gpu/gpu-tests.sh), bench-neuron-cuda.json, results.tar.gz (speed
-# runs, accuracy runs' metrics.csv and summary.json, GPU memory samples). Everything is also kept under .gpu/runs, so
+# runs, accuracy runs' metrics.csv and summary.json, GPU memory samples). Everything is also kept under .gpu-runs (outside the carried .gpu, which a call replaces), so
 # a second call on the still-warm machine can run `scripts/gpu/h100.sh train` to resume unfinished accuracy runs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,7 +20,7 @@ start=$SECONDS
 DEADLINE=${DEADLINE:-540}; DEVICE=${DEVICE:-cuda}; EPOCHS=${EPOCHS:-15}; SPEED_BATCHES=${SPEED_BATCHES:-120}
 ACC_MAX_BATCHES=${ACC_MAX_BATCHES:-0}; BENCH_NEURONS=${BENCH_NEURONS:-}; WORKERS=${WORKERS:-2}
 OUT=${OUT:-out/gpu}; mkdir -p "$OUT"
-runs=.gpu/runs; mkdir -p "$runs/speed" "$runs/acc"
+runs=.gpu-runs; mkdir -p "$runs/speed" "$runs/acc"
 bundle=.gpu/bundle
 phases=${*:-tests bench speed train}
 log="$OUT/log.txt"
@@ -30,7 +30,7 @@ app() { "$bundle/run.sh" "$@"; }
 
 collect() {   # results.tar.gz, replaced atomically, so a run stopped at its limit still returns the last copy
   local tmp="$OUT/.results.tmp"
-  tar -czf "$tmp" --exclude='*.ckpt' --exclude='tb' --exclude='*.png' -C .gpu runs 2>/dev/null && mv -f "$tmp" "$OUT/results.tar.gz"
+  tar -czf "$tmp" --exclude="*.ckpt" --exclude=tb --exclude="*.png" --transform="s,^.gpu-runs,runs," .gpu-runs 2>/dev/null && mv -f "$tmp" "$OUT/results.tar.gz"
 }
 
 gpu_memory() {   # gpu_memory PID FILE: samples the process's and the whole GPU's used memory (MiB) until PID exits
