@@ -26,15 +26,7 @@ public class CudaDeviceTests(ITestOutputHelper output)
     [MemberData(nameof(SurrogateIndices))]
     public void Float32_kernels_on_the_gpu_match_the_reference_and_the_cpu_kernel(int surrogateIndex)
     {
-        var rng = new Random(9000 + surrogateIndex);
-        var cases = new List<EmuCase>();
-        int c = 0;
-        foreach (var o in KernelCases.All(KernelCases.Surrogates[surrogateIndex], rng))
-        {
-            int steps = c % 6 == 0 ? 1 : rng.Next(1, 6);
-            int n = c % 5 == 0 ? 3000 + rng.Next(3) : KernelCases.NeuronCounts[rng.Next(KernelCases.NeuronCounts.Length)];
-            if (c++ % 3 == surrogateIndex % 3) cases.Add(EmulationCases.Make(o, ScalarType.Float32, steps, n, rng));
-        }
+        var cases = EmulationCases.Float32Set(surrogateIndex, 9000 + surrogateIndex, largeN: 3000, keep: c => c % 3 == surrogateIndex % 3);
         RunBothBackwards(cases, storageTolerance: 0);
     }
 

@@ -26,16 +26,7 @@ public class CudaKernelEmulationTests
     [MemberData(nameof(SurrogateIndices))]
     public void Float32_kernels_match_the_reference(int surrogateIndex)
     {
-        var rng = new Random(7000 + surrogateIndex);
-        var cases = new List<EmuCase>();
-        int c = 0;
-        foreach (var o in KernelCases.All(KernelCases.Surrogates[surrogateIndex], rng))
-        {
-            int steps = c % 6 == 0 ? 1 : rng.Next(1, 6);
-            int n = c % 5 == 0 ? 300 + rng.Next(3) : KernelCases.NeuronCounts[rng.Next(KernelCases.NeuronCounts.Length)];
-            cases.Add(EmulationCases.Make(o, ScalarType.Float32, steps, n, rng));
-            c++;
-        }
+        var cases = EmulationCases.Float32Set(surrogateIndex, 7000 + surrogateIndex, largeN: 300);
         Assert.Equal(60, cases.Count);
         RunBothBackwards(cases, storageTolerance: 0);
     }

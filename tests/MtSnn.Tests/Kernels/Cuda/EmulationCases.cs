@@ -21,6 +21,26 @@ internal static class EmulationCases
 {
     public static readonly int[] BlockSizes = [32, 64, 128, 256];
 
+    /// <summary>
+    /// The float32 case set of one surrogate: every option set of <see cref="KernelCases.All"/> (seeded by
+    /// <paramref name="seed"/>), T = 1 for every sixth, a large odd-ish N (<paramref name="largeN"/> + 0..2) for every
+    /// fifth, else a small N; <paramref name="keep"/> (by position) selects which option sets become cases.
+    /// </summary>
+    public static List<EmuCase> Float32Set(int surrogateIndex, int seed, int largeN, Func<int, bool>? keep = null)
+    {
+        var rng = new Random(seed);
+        var cases = new List<EmuCase>();
+        int c = 0;
+        foreach (var o in KernelCases.All(KernelCases.Surrogates[surrogateIndex], rng))
+        {
+            int steps = c % 6 == 0 ? 1 : rng.Next(1, 6);
+            int n = c % 5 == 0 ? largeN + rng.Next(3) : KernelCases.NeuronCounts[rng.Next(KernelCases.NeuronCounts.Length)];
+            if (keep?.Invoke(c) ?? true) cases.Add(Make(o, ScalarType.Float32, steps, n, rng));
+            c++;
+        }
+        return cases;
+    }
+
     /// <summary>A case for <paramref name="o"/>: random inputs rounded to the storage type, random optional pieces.</summary>
     public static EmuCase Make(NeuronOptions o, ScalarType storage, int steps, int n, Random rng)
     {
