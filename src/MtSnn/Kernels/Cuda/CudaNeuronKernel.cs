@@ -71,6 +71,20 @@ public static unsafe class CudaNeuronKernel
         Launch(Sources(spec).Backward, spec, device, neurons, args);
     }
 
+    /// <summary>
+    /// Compiles (NVRTC) and loads the forward and backward kernels of <paramref name="spec"/> on CUDA device
+    /// <paramref name="device"/> without launching them, so that a program can pay the compile time up front, or for
+    /// many specs at once from several threads (the compile cache is thread-safe).
+    /// </summary>
+    public static void Prepare(CudaKernelSpec spec, int device = 0)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        CudaRuntime.EnsureAvailable();
+        var (forward, backward) = Sources(spec);
+        CudaCompiler.Function(forward, device);
+        CudaCompiler.Function(backward, device);
+    }
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<CudaKernelSpec, (CudaKernelCode Forward, CudaKernelCode Backward)> SourceCache = new();
 
     /// <summary>The generated pair for <paramref name="spec"/>, generated once per distinct spec.</summary>

@@ -180,6 +180,8 @@ public class CudaDeviceTests(ITestOutputHelper output)
     /// <summary>Runs the cases with <see cref="CudaNeuronKernel"/> on cuda:0 and copies the results back (a recompute case writes no H).</summary>
     private static IReadOnlyList<EmuResult> Run(IReadOnlyList<EmuCase> cases)
     {
+        // Hundreds of distinct specs: compile them on every core first (NVRTC is the slow part of this test).
+        Parallel.ForEach(cases.Select(e => e.Spec).Distinct(), spec => CudaNeuronKernel.Prepare(spec));
         var results = new List<EmuResult>();
         foreach (var e in cases)
         {

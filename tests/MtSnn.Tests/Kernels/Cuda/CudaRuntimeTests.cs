@@ -42,6 +42,15 @@ public class CudaRuntimeTests
     }
 
     [Fact]
+    public void Prepare_without_a_gpu_names_why_the_kernel_cannot_run()
+    {
+        if (CudaRuntime.Availability.Available) return;   // on a GPU machine the GPU tests compile through Prepare
+        var spec = new CudaKernelSpec(new NeuronOptions { Mode = FiringMode.Cascade, Levels = 4 }, ScalarType.Float32, runtimeVThreshold: false, runtimePlifA: false);
+        var e = Assert.Throws<CudaException>(() => CudaNeuronKernel.Prepare(spec));
+        Assert.Equal($"the CUDA neuron kernel cannot run: {CudaRuntime.Availability.Reason}", e.Message);
+    }
+
+    [Fact]
     public void Without_environment_only_the_system_loader_names_remain()
     {
         var found = CudaLibrarySearch.NvrtcCandidates(null, null, _ => true, _ => []);
