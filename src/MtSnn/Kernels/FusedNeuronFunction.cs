@@ -16,6 +16,13 @@ public enum BackwardState
 /// <summary>The non-tensor arguments of one fused call.</summary>
 internal sealed record FusedCall(NeuronOptions Options, BackwardState State, bool WithSpikes);
 
+/// <summary>The inputs of both fused autograd functions as TorchSharp passes them, <c>(X, V[-1], a?, V_th?, call)</c>, with X made contiguous.</summary>
+internal readonly record struct FusedInputs(Tensor X, Tensor V0, Tensor? PlifA, Tensor? VThreshold, FusedCall Call)
+{
+    public static FusedInputs From(object[] vars) =>
+        new(((Tensor)vars[0]).contiguous(), (Tensor)vars[1], vars[2] as Tensor, vars[3] as Tensor, (FusedCall)vars[4]);
+}
+
 /// <summary>
 /// The custom autograd function around <see cref="CpuNeuronKernel"/>: inputs <c>(X [T, ...], V[-1], a?, V_th?, call)</c>,
 /// outputs <c>(O [T, ...], V_last [...], S?)</c>; backward returns <c>dL/dX</c>, <c>dL/dV[-1]</c>, <c>dL/da</c>, <c>dL/dV_th</c>.
@@ -26,11 +33,7 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var x = ((Tensor)vars[0]).contiguous();
-        var v0Input = (Tensor)vars[1];
-        var plifA = vars[2] as Tensor;
-        var vth = vars[3] as Tensor;
-        var call = (FusedCall)vars[4];
+        var (x, v0Input, plifA, vth, call) = FusedInputs.From(vars);
         var p = Parameters(call.Options, plifA, vth);
         int steps = (int)x.shape[0];
         int neurons = NeuronCount(x);

@@ -22,11 +22,7 @@ internal sealed class FusedCudaNeuronFunction : autograd.MultiTensorFunction<Fus
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var x = ((Tensor)vars[0]).contiguous();
-        var v0Input = (Tensor)vars[1];
-        var plifA = vars[2] as Tensor;
-        var vth = vars[3] as Tensor;
-        var call = (FusedCall)vars[4];
+        var (x, v0Input, plifA, vth, call) = FusedInputs.From(vars);
         int steps = (int)x.shape[0];
         var spec = new CudaKernelSpec(call.Options, x.dtype, runtimeVThreshold: vth is not null, runtimePlifA: plifA is not null,
             recomputeSteps: CudaBackwardPolicy.RecomputeStepsFor(call.State, steps));
