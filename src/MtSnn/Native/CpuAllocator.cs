@@ -68,15 +68,10 @@ public static partial class CpuAllocator
     }
 
     /// <summary>Applies <see cref="Mode"/>: nothing for <see cref="CpuAllocatorMode.Default"/>, <see cref="ApplyRetain"/> for <see cref="CpuAllocatorMode.Retain"/>.</summary>
-    internal static void ApplyConfigured()
-    {
-        if (Mode == CpuAllocatorMode.Retain) ApplyRetain();
-    }
-
     /// <summary>
-    /// Throws (one line) when <see cref="Variable"/> is invalid or asks for <c>retain</c> and that cannot be applied;
-    /// applies it if the runtime's initialisation did not get that far. For programs that must fail on a bad setting
-    /// rather than run with the default (the CLI calls it before every command).
+    /// Applies what <see cref="Variable"/> asks for, once: throws (one line) when it is invalid or asks for
+    /// <c>retain</c> and that cannot be applied. The runtime's initialisation calls it; so does the CLI before every
+    /// command, so that a bad setting stops the program rather than being remembered as a runtime failure.
     /// </summary>
     public static void EnsureConfigured()
     {

@@ -66,7 +66,7 @@ public static class TorchRuntime
     {
         var report = PrepareNatives();
         // After the shim work, so that a bad MTSNN_MALLOC leaves TorchSharp loadable; still before any tensor.
-        CpuAllocator.ApplyConfigured();
+        CpuAllocator.EnsureConfigured();
         return report;
     }
 
