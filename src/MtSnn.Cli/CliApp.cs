@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MtSnn.Cli.Commands;
 using MtSnn.Native;
+using MtSnn.Settings;
 
 namespace MtSnn.Cli;
 
@@ -31,29 +32,81 @@ public static class CliApp
         return root;
     }
 
+    /// <summary>Exit code for an unexpected failure (a bug): one line naming the exception, never a stack trace.</summary>
+    public const int InternalError = 1;
+
     /// <summary>Parses and runs; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var parse = Build().Parse(args);
+        var root = Build();
+        var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"mtsnn: error: {OneLine(parse.Errors[0].Message)} (see 'mtsnn {string.Join(' ', CommandPath(parse))} --help')");
+            string help = string.Join(' ', ["mtsnn", .. CommandPath(parse), "--help"]);
+            stderr.WriteLine(ErrorLine($"{ParseErrorMessage(root, parse)} (see '{help}')"));
             return BadInput;
         }
         try
         {
+            // Every MTSNN_* setting is checked here, before any command runs (doctor included): one line, exit 2.
+            EnvironmentSettings.Validate();
             // The module initializer only remembers runtime failures; a bad MTSNN_MALLOC must stop every command here
             // (other runtime failures surface where tensors are first used, so `mtsnn doctor` can still report them).
             CpuAllocator.EnsureConfigured();
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (IsBadInput(e))
+        catch (Exception e) when (IsBadInput(Unwrap(e)))
         {
-            stderr.WriteLine($"mtsnn: error: {FirstLine(e.Message)}");
+            stderr.WriteLine(ErrorLine(FirstLine(Unwrap(e).Message)));
             return BadInput;
         }
+        catch (Exception e) when (OutOfMemory(Unwrap(e)) is { } what)
+        {
+            stderr.WriteLine(ErrorLine($"not enough memory: {what} (try a smaller --T, --batch-size or model)"));
+            return BadInput;
+        }
+        catch (Exception e)
+        {
+            var inner = Unwrap(e);
+            stderr.WriteLine(ErrorLine($"internal error ({inner.GetType().Name}): {FirstLine(inner.Message)}"));
+            return InternalError;
+        }
+    }
+
+    /// <summary>The one stderr line of a failure: <c>mtsnn: error: </c> and the message with every unprintable character escaped.</summary>
+    public static string ErrorLine(string message) => "mtsnn: error: " + PrintableText.Escape(message);
+
+    /// <summary>What could not be allocated, when <paramref name="e"/> is a failed allocation (.NET's or libtorch's); else null.</summary>
+    private static string? OutOfMemory(Exception e)
+    {
+        if (e is OutOfMemoryException or InsufficientMemoryException) return "the .NET runtime could not allocate the memory asked for";
+        if (e is not System.Runtime.InteropServices.ExternalException || !e.Message.Contains("can't allocate memory", StringComparison.Ordinal)) return null;
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"allocate (\d+) bytes");
+        return m.Success ? $"libtorch could not allocate {long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) / (1 << 20)} MiB" : "libtorch could not allocate a tensor";
+    }
+
+    /// <summary>The exception a static initialiser or reflection wrapped.</summary>
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is TypeInitializationException or System.Reflection.TargetInvocationException or AggregateException && e.InnerException is not null)
+            e = e.InnerException!;
+        return e;
+    }
+
+    /// <summary>The parser's first error, except that a missing or unknown command names the commands there are.</summary>
+    private static string ParseErrorMessage(RootCommand root, ParseResult parse)
+    {
+        if (parse.CommandResult.Command is RootCommand)
+        {
+            string allowed = string.Join(", ", root.Subcommands.Select(c => c.Name));
+            string? first = parse.Tokens.FirstOrDefault()?.Value;
+            return first is null || first.StartsWith('-')
+                ? $"no command given (allowed: {allowed})"
+                : $"unknown command '{first}' (allowed: {allowed})";
+        }
+        return OneLine(parse.Errors[0].Message);
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parse)

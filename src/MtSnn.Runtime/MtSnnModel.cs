@@ -34,8 +34,9 @@ public sealed class MtSnnModel
     public static MtSnnModel Load(string path)
     {
         byte[] bytes;
+        if (Directory.Exists(path)) throw new ModelFormatException($"model file '{path}' is a folder; expected a .mtsnn file");
         try { bytes = File.ReadAllBytes(path); }
-        catch (IOException e) { throw new ModelFormatException($"cannot read model file '{path}': {GraphJson.OneLine(e.Message)}", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ModelFormatException($"cannot read model file '{path}': {GraphJson.OneLine(e.Message)}", e); }
         return Load(bytes);
     }
 

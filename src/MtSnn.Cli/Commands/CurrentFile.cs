@@ -7,7 +7,7 @@ public static class CurrentFile
 {
     public static IReadOnlyList<double> Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"input file '{path}' does not exist");
+        MtSnn.IO.InputFile.Require(path, "input file");
         using var reader = new StreamReader(path);
         return Read(reader, path);
     }

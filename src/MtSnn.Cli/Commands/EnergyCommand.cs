@@ -34,7 +34,7 @@ public static class EnergyCommand
             var stdout = p.InvocationConfiguration.Output;
             string path = p.GetValue(source)!;
             var energy = new EnergyModel(p.GetValue(eMac), p.GetValue(eAc));
-            if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist");
+            MtSnn.IO.InputFile.Require(path, "input");
             MtSnnModel model;
             DeploymentImages images;
             SopEstimate? analytic = null;

@@ -58,5 +58,5 @@ public static class NeuronCommand
         return sb.ToString();
     }
 
-    private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    private static string R(double v) => MtSnn.IO.RoundTripNumber.Format(v);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MtSnn.Cli.Training;
+using MtSnn.IO;
 using MtSnn.Training;
 
 namespace MtSnn.Cli.Commands;
@@ -30,7 +31,7 @@ public static class TrainCommand
             {
                 if (dir is null) throw new UsageException("--resume needs --out DIR (the folder holding last.ckpt)");
                 string last = new RunOutputs(dir).LastCheckpoint;
-                if (!File.Exists(last)) throw new FileNotFoundException($"--resume: no checkpoint '{last}'");
+                MtSnn.IO.InputFile.Require(last, "--resume: checkpoint");
                 create = o => Trainer.Resume(last, dir, o, c => options.AdjustForResume(p, c, [outDir, resume, options.Config]));
             }
             else
@@ -54,16 +55,17 @@ public static class TrainCommand
         try
         {
             ITrainingObserver observer = Interactive(stdout) ? new SpectreProgress() : new PlainProgress(stdout);
-            using var trainer = create(observer);
+            using var trainer = create(observer);   // opens and checks every input (data, checkpoint) before anything is written
             if (trainer.EpochsDone >= trainer.Config.Epochs)
                 throw new UsageException($"nothing to do: the checkpoint already has {trainer.EpochsDone} of {trainer.Config.Epochs} epochs (pass a larger --epochs)");
-            stdout.WriteLine($"training {trainer.Config.Model} on {trainer.Config.Dataset}: {trainer.Config.Neuron.Dynamics} {trainer.Config.Label}, {trainer.Config.Epochs} epochs, batch {trainer.Config.BatchSize}, {trainer.BatchesPerEpoch} batches/epoch, device {trainer.Device}{(trainer.EpochsDone > 0 ? $", resuming after epoch {trainer.EpochsDone}" : "")}");
-            TrainingResult result = observer is SpectreProgress sp ? sp.Run(() => trainer.Run(cts.Token)) : trainer.Run(cts.Token);
-            if (dir is not null) TrainingPlots.Save(result, dir);
-            stdout.WriteLine();
-            stdout.Write(ResultTable.Markdown(result));
-            if (dir is not null) stdout.WriteLine($"\nwrote {dir}: last.ckpt, best.ckpt, metrics.csv, summary.json, tb/, loss.png, accuracy.png, firing_rates.png");
-            return 0;
+            var folder = dir is null ? null : OutputFolder.Prepare(dir, "--out");
+            int startEpochs = trainer.EpochsDone;
+            try { return Train(trainer, observer, cts, dir, stdout); }
+            catch when (trainer.EpochsDone == startEpochs)
+            {
+                folder?.RemoveIfCreated();   // failed before its first epoch: leave nothing behind
+                throw;
+            }
         }
         catch (OperationCanceledException)
         {
@@ -74,5 +76,16 @@ public static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    private static int Train(Trainer trainer, ITrainingObserver observer, CancellationTokenSource cts, string? dir, TextWriter stdout)
+    {
+        stdout.WriteLine($"training {trainer.Config.Model} on {trainer.Config.Dataset}: {trainer.Config.Neuron.Dynamics} {trainer.Config.Label}, {trainer.Config.Epochs} epochs, batch {trainer.Config.BatchSize}, {trainer.BatchesPerEpoch} batches/epoch, device {trainer.Device}{(trainer.EpochsDone > 0 ? $", resuming after epoch {trainer.EpochsDone}" : "")}");
+        TrainingResult result = observer is SpectreProgress sp ? sp.Run(() => trainer.Run(cts.Token)) : trainer.Run(cts.Token);
+        if (dir is not null) TrainingPlots.Save(result, dir);
+        stdout.WriteLine();
+        stdout.Write(ResultTable.Markdown(result));
+        if (dir is not null) stdout.WriteLine($"\nwrote {dir}: last.ckpt, best.ckpt, metrics.csv, summary.json, tb/, loss.png, accuracy.png, firing_rates.png");
+        return 0;
     }
 }

@@ -70,7 +70,7 @@ public sealed class TrainCliOptions
     {
         string? file = p.GetValue(Config);
         if (file is null) return p;
-        if (!File.Exists(file)) throw new FileNotFoundException($"--config '{file}' does not exist");
+        MtSnn.IO.InputFile.Require(file, "--config");
         JsonObject json;
         try { json = JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new InvalidDataException($"--config '{file}': expected a JSON object"); }
         catch (JsonException e) { throw new InvalidDataException($"--config '{file}': invalid JSON ({e.Message.Split('\n')[0]})"); }
@@ -81,6 +81,7 @@ public sealed class TrainCliOptions
             var option = cmd.Options.FirstOrDefault(o => o.Name == "--" + key || o.Aliases.Contains("--" + key));
             if (option is null || option == Config)
                 throw new ArgumentException($"--config '{file}': unknown key '{key}' (allowed: {string.Join(", ", cmd.Options.Where(o => o != Config && o.Name.StartsWith("--")).Select(o => o.Name[2..]))})");
+            ConfigValueKind.Check(file, key, option, node);
             if (node is null || Given(p, option)) continue;
             extra.Add(option.Name);
             extra.Add(node is JsonValue v && v.TryGetValue(out string? s) ? s : node.ToJsonString());

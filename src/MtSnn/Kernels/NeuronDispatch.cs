@@ -32,7 +32,14 @@ public static class NeuronDispatch
     public const string Variable = "MTSNN_NEURON_BACKEND";
 
     /// <summary>The backend used when a module asks for <see cref="NeuronBackend.Auto"/>.</summary>
-    public static NeuronBackend Default { get; set; } = Parse(Environment.GetEnvironmentVariable(Variable));
+    /// <exception cref="ArgumentException">The environment variable holds another value (read at first use, not in a static initialiser).</exception>
+    public static NeuronBackend Default
+    {
+        get => _default ??= Parse(Environment.GetEnvironmentVariable(Variable));
+        set => _default = value;
+    }
+
+    private static NeuronBackend? _default;
 
     /// <summary>Parses a backend name (null or empty: Auto).</summary>
     public static NeuronBackend Parse(string? name) => (name ?? "").Trim().ToLowerInvariant() switch
@@ -40,7 +47,7 @@ public static class NeuronDispatch
         "" or "auto" => NeuronBackend.Auto,
         "reference" or "ref" => NeuronBackend.Reference,
         "fused" => NeuronBackend.Fused,
-        _ => throw new ArgumentException($"invalid neuron backend '{name}' (allowed: auto, reference, fused)"),
+        _ => throw new ArgumentException($"invalid {Variable} '{name}' (allowed: auto, reference, fused)"),
     };
 
     /// <summary>Why the last Auto choice for a CUDA tensor ran the reference instead of the CUDA kernel (null: it has not happened).</summary>

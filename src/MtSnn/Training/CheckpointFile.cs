@@ -38,7 +38,7 @@ public static class CheckpointFile
     /// <summary>Reads and verifies a checkpoint; throws <see cref="FileNotFoundException"/> or <see cref="InvalidDataException"/> with one line.</summary>
     public static Checkpoint Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint '{path}' does not exist");
+        InputFile.Require(path, "checkpoint");
         byte[] all = File.ReadAllBytes(path);
         string bad = $"checkpoint '{path}' is not a valid MtSnn checkpoint";
         if (all.Length < Magic.Length + 24 + 32 || !all.AsSpan(0, Magic.Length).SequenceEqual(Magic))

@@ -25,5 +25,5 @@ public sealed record EpochMetrics(int Epoch, double Lr, double TrainLoss, double
         j["epoch"]!.GetValue<int>(), j["lr"]!.GetValue<double>(), j["train_loss"]!.GetValue<double>(), j["train_acc"]!.GetValue<double>(),
         j["test_loss"]!.GetValue<double>(), j["test_acc"]!.GetValue<double>(), j["img_per_s"]!.GetValue<double>(), j["seconds"]!.GetValue<double>());
 
-    private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    private static string R(double v) => MtSnn.IO.RoundTripNumber.Format(v);
 }

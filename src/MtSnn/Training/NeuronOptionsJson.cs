@@ -81,5 +81,5 @@ public static class NeuronOptionsJson
     private static System.Collections.Immutable.ImmutableArray<double> List(string? s) =>
         string.IsNullOrWhiteSpace(s) ? [] : [.. s.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture))];
 
-    private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    private static string R(double v) => MtSnn.IO.RoundTripNumber.Format(v);
 }

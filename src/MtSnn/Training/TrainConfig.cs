@@ -21,7 +21,7 @@ public sealed record TrainConfig
     public string? DataDir { get; init; }
     public string Model { get; init; } = "digits-cnn";
     public NeuronOptions Neuron { get; init; } = new();
-    /// <summary>Time steps T (&gt;= 1).</summary>
+    /// <summary>Time steps T (1 .. <see cref="MtSnn.Runtime.Graph.ModelGraph.MaxTimeSteps"/>, the engine's limit).</summary>
     public int T { get; init; } = 4;
     public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 64;
@@ -63,7 +63,7 @@ public sealed record TrainConfig
         if (!TrainingData.DatasetNames.Contains(Dataset.ToLowerInvariant())) throw new ArgumentException($"unknown data set '{Dataset}'; allowed: {string.Join(", ", TrainingData.DatasetNames)}");
         if (!ModelZoo.Names.Contains(Model.ToLowerInvariant())) throw new ArgumentException($"unknown model '{Model}'; allowed: {string.Join(", ", ModelZoo.Names)}");
         Neuron.Validate();
-        if (T < 1) throw new ArgumentException($"time steps T must be >= 1 (got {T})");
+        if (T is < 1 or > MtSnn.Runtime.Graph.ModelGraph.MaxTimeSteps) throw new ArgumentException($"time steps T must be in 1..{MtSnn.Runtime.Graph.ModelGraph.MaxTimeSteps} (got {T})");
         if (Epochs < 1) throw new ArgumentException($"epochs must be >= 1 (got {Epochs})");
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1 (got {BatchSize})");
         if (!double.IsFinite(Lr) || Lr <= 0) throw new ArgumentException($"learning rate must be finite and > 0 (got {Lr})");
@@ -185,5 +185,5 @@ public sealed record TrainConfig
 
     private static string? S(JsonObject j, string key) => j[key] is JsonValue v ? v.ToString() : null;
 
-    internal static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    internal static string F(double v) => MtSnn.IO.RoundTripNumber.Format(v);
 }

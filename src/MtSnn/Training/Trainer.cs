@@ -36,7 +36,7 @@ public sealed class Trainer : IDisposable
     private readonly SpikingLoss _loss;
     private readonly InputEncoder _encoder;
     private readonly RunOutputs? _outputs;
-    private readonly TensorBoardLog? _tensorBoard;
+    private TensorBoardLog? _tensorBoard;   // made at the first epoch's end: a run that fails before it leaves no tb/
     private readonly ITrainingObserver? _observer;
     private readonly List<EpochMetrics> _history = [];
     private readonly List<double> _stepLosses = [];
@@ -68,11 +68,7 @@ public sealed class Trainer : IDisposable
         _loss = config.CreateLoss();
         _encoder = TrainingData.Encoder(config, _data.Train);
         _observer = observer;
-        if (outDir is not null)
-        {
-            _outputs = new RunOutputs(outDir);
-            _tensorBoard = new TensorBoardLog(_outputs.TensorBoardDir);
-        }
+        if (outDir is not null) _outputs = new RunOutputs(outDir);
         if (resume is not null) Restore(resume);
         _tf32Before = Tf32Settings.Apply(config.Tf32);   // process-wide; Dispose restores the settings before
     }
@@ -211,7 +207,7 @@ public sealed class Trainer : IDisposable
         if (best) CheckpointFile.Save(_outputs.BestCheckpoint, ck);
         _outputs.WriteMetrics(_history);
         _outputs.WriteSummary(Result(eval));
-        _tensorBoard?.Epoch(metrics, eval);
+        (_tensorBoard ??= new TensorBoardLog(_outputs.TensorBoardDir)).Epoch(metrics, eval);
     }
 
     private TrainingResult Result(EvalResult final) => new(Config, _history, _bestAccuracy, _bestEpoch, final, _history.Sum(h => h.Seconds))

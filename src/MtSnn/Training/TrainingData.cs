@@ -15,6 +15,8 @@ public sealed class TrainingData : IDisposable
     {
         Train = Open(config, DatasetSplit.Train);
         Test = Open(config, DatasetSplit.Test);
+        if (Test.NumClasses != Train.NumClasses)
+            throw new DatasetException($"{config.Dataset}: the training split has {Train.NumClasses} classes but the test split {Test.NumClasses}; both splits must have the same classes");
         TrainLoader = new DataLoader(Train, new DataLoaderOptions
         {
             BatchSize = config.BatchSize, Shuffle = true, Seed = config.Seed, Workers = config.Workers,

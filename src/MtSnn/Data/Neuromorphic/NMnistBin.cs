@@ -49,7 +49,8 @@ public static class NMnistBin
                 long t = ((long)(chunk[k + 2] & 0x7F) << 16) | ((long)chunk[k + 3] << 8) | chunk[k + 4];
                 events.Add(x, y, t, on);
             }
-            if (got < chunk.Length) return events.ToStream();
+            if (got < chunk.Length)
+                return index > 0 ? events.ToStream() : throw cursor.Error("empty N-MNIST recording (no events)");
         }
     }
 

@@ -181,14 +181,14 @@ public static partial class CudaKernelSource
     internal static string F(float v)
     {
         if (!float.IsFinite(v)) throw new ArgumentException($"kernel constants must be finite (got {v})");
-        return Decimal(v.ToString("R", CultureInfo.InvariantCulture)) + "f";
+        return Decimal(MtSnn.IO.RoundTripNumber.Format(v)) + "f";
     }
 
     /// <summary>A double literal that round-trips exactly.</summary>
     internal static string D(double v)
     {
         if (!double.IsFinite(v)) throw new ArgumentException($"kernel constants must be finite (got {v})");
-        return Decimal(v.ToString("R", CultureInfo.InvariantCulture));
+        return Decimal(MtSnn.IO.RoundTripNumber.Format(v));
     }
 
     private static string Decimal(string s) => s.Contains('.') || s.Contains('E') ? s : s + ".0";
