@@ -37,7 +37,8 @@ public sealed class MtSnnModel
         if (Directory.Exists(path)) throw new ModelFormatException($"model file '{path}' is a folder; expected a .mtsnn file");
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ModelFormatException($"cannot read model file '{path}': {GraphJson.OneLine(e.Message)}", e); }
-        return Load(bytes);
+        try { return Load(bytes); }
+        catch (ModelFormatException e) { throw new ModelFormatException($"model file '{path}': {e.Message}", e); }
     }
 
     /// <summary>Loads and validates a model image; throws <see cref="ModelFormatException"/> (one line) on any defect.</summary>

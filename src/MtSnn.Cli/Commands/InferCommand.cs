@@ -62,6 +62,7 @@ public static class InferCommand
                 var s = r.Model.Spec.Input;
                 if (s.Channels != model.Graph.InputShape.C || s.Height != model.Graph.InputShape.H || s.Width != model.Graph.InputShape.W || r.Model.Spec.NumClasses != model.Graph.NumClasses)
                     throw new ArgumentException($"--reference '{ckpt}' is a model for [{s.Channels}, {s.Height}, {s.Width}] with {r.Model.Spec.NumClasses} classes; {path} takes {model.Graph.InputShape} with {model.Graph.NumClasses}");
+                ReferenceNeuronCheck.Require(r.Model, ckpt, model.Graph, path);
                 cmp = ReferenceComparison.Compute(r.Model, model.Graph.TimeSteps, images, run);
                 stdout.WriteLine(string.Create(Inv, $"reference {ckpt} (TorchSharp eval): accuracy {cmp.ReferenceAccuracy * 100:F2}%, same prediction on {cmp.Agreement * 100:F2}% of images, max relative logit error {cmp.LogitsMaxRelativeError:E2}"));
                 if (p.GetValue(compare))

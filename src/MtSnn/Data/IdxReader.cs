@@ -32,6 +32,7 @@ public static class IdxReader
     {
         using Stream s = OpenMaybeGzip(path);
         var dims = ReadHeader(s, path, LabelsMagic);
+        if (dims[0] > Array.MaxLength) throw new DatasetException($"{path}: header says {dims[0]} labels, more than one array can hold");
         return ReadPayload(s, path, dims[0]);
     }
 
@@ -89,13 +90,36 @@ public static class IdxReader
         return dims;
     }
 
+    /// <summary>
+    /// Reads the <paramref name="length"/> data bytes the header announces. Memory grows with the bytes actually
+    /// present, never with the header's claim: a raw file's remaining length is checked before allocating, and gzip
+    /// data (whose length is unknown until read) is read in chunks of at most 64 MiB.
+    /// </summary>
     private static byte[] ReadPayload(Stream s, string path, int length)
     {
-        var data = new byte[length];
-        ReadExactly(s, data, path, $"the {length} data bytes the header announces");
+        string what = $"the {length} data bytes the header announces";
+        if (s.CanSeek && s.Length - s.Position < length)
+            throw new DatasetException($"{path}: truncated: holds {s.Length - s.Position} of {what}");
+        byte[] data = s.CanSeek ? new byte[length] : ReadGrowing(s, path, length, what);
+        if (s.CanSeek) ReadExactly(s, data, path, what);
         Span<byte> probe = stackalloc byte[1];
         int extra = Read(s, probe, path);
         if (extra != 0) throw new DatasetException($"{path}: is longer than its header says ({length} data bytes); the file is not a valid IDX file");
+        return data;
+    }
+
+    private static byte[] ReadGrowing(Stream s, string path, int length, string what)
+    {
+        const int Chunk = 64 << 20;
+        var data = new byte[Math.Min(length, Chunk)];
+        int got = 0;
+        while (got < length)
+        {
+            if (got == data.Length) Array.Resize(ref data, (int)Math.Min(length, (long)data.Length * 2));
+            int n = Read(s, data.AsSpan(got), path);
+            if (n == 0) throw new DatasetException($"{path}: truncated: ended after {got} of {what}");
+            got += n;
+        }
         return data;
     }
 

@@ -53,9 +53,12 @@ public static class CheckpointFile
             var h = JsonNode.Parse(header)!.AsObject();
             int format = h["format"]!.GetValue<int>();
             if (format != FormatVersion) throw new InvalidDataException($"{bad} (format {format}; this version reads format {FormatVersion})");
-            return new Checkpoint
+            var known = new Checkpoint { Config = new TrainConfig(), Epoch = 0, Step = 0, StateShapes = [], ModelState = [] }.Header();
+            if (h.Select(kv => kv.Key).FirstOrDefault(k => !known.ContainsKey(k)) is { } unknown)
+                throw new InvalidDataException($"{bad} (header: unknown key '{unknown}'; allowed: {string.Join(", ", known.Select(kv => kv.Key))})");
+            var ck = new Checkpoint
             {
-                Config = TrainConfig.FromJson(h["config"]!.AsObject()),
+                Config = TrainConfig.FromJson(h["config"]!.AsObject()).Validate(),
                 Epoch = h["epoch"]!.GetValue<int>(),
                 Step = h["step"]!.GetValue<long>(),
                 BestAccuracy = h["best_accuracy"]!.GetValue<double>(),
@@ -65,8 +68,14 @@ public static class CheckpointFile
                 ModelState = model,
                 OptimizerState = optimizer,
             };
+            if (ck.Epoch < 0 || ck.Epoch != ck.History.Count || ck.Step < 0 || ck.BestEpoch < 0 || ck.BestEpoch > ck.Epoch || !double.IsFinite(ck.BestAccuracy) || ck.BestAccuracy is < 0 or > 1)
+                throw new InvalidDataException($"{bad} (header: epoch {ck.Epoch}, step {ck.Step}, best epoch {ck.BestEpoch}, best accuracy {ck.BestAccuracy}, {ck.History.Count} history rows do not agree)");
+            if (ck.StateShapes.Any(e => e.Item2.Any(d => d < 0)))
+                throw new InvalidDataException($"{bad} (header: a state entry has a negative dimension)");
+            return ck;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException
+                                  || e is InvalidDataException && !e.Message.StartsWith(bad, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{bad} (header: {e.Message.Split('\n')[0]})", e);
         }
@@ -89,7 +98,11 @@ public static class CheckpointFile
                 throw new InvalidDataException($"{what}: entry {i} is {n} [{string.Join(",", s)}], the model expects {expected[i].Name} [{string.Join(",", expected[i].Shape)}]");
         }
         using var reader = new BinaryReader(new MemoryStream(checkpoint.ModelState));
-        model.load(reader, strict: true);
+        try { model.load(reader, strict: true); }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or FormatException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"{what}: its weights do not match its header ({e.Message.Split('\n')[0]})", e);
+        }
     }
 
     /// <summary>Name and shape of every state entry of <paramref name="model"/> (parameters and buffers).</summary>

@@ -131,6 +131,9 @@ public sealed record TrainConfig
         try
         {
             var d = new TrainConfig();
+            var keys = d.ToJson().Select(kv => kv.Key).Union(NeuronOptionsJson.Keys).ToList();
+            if (j.Select(kv => kv.Key).FirstOrDefault(k => !keys.Contains(k)) is { } unknown)
+                throw new FormatException($"unknown key '{unknown}' (allowed: {string.Join(", ", keys)})");
             return new TrainConfig
             {
                 Dataset = S(j, "dataset") ?? d.Dataset,
@@ -183,7 +186,13 @@ public sealed record TrainConfig
         ? $"single T={T}"
         : $"{Neuron.Mode.ToString().ToLowerInvariant()} K={Neuron.Levels} {Neuron.EffectivePreset.ToString().ToLowerInvariant()} T={T}";
 
-    private static string? S(JsonObject j, string key) => j[key] is JsonValue v ? v.ToString() : null;
+    /// <summary>A text value: absent or null gives null; any other kind than a JSON string is an error (never read as text).</summary>
+    private static string? S(JsonObject j, string key) => j[key] switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        var n => throw new FormatException($"key '{key}' must be a string (got {n.GetValueKind().ToString().ToLowerInvariant()} {n.ToJsonString()})"),
+    };
 
     internal static string F(double v) => MtSnn.IO.RoundTripNumber.Format(v);
 }

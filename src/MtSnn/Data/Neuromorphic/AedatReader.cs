@@ -58,6 +58,7 @@ public static class AedatReader
         if (version == AedatVersion.V2)
         {
             while (cursor.Peek() == '#') cursor.ReadLine(MaxHeaderLine);
+            if (cursor.Peek() < 0) throw cursor.Error("the AEDAT 2.0 header never ends: the file holds header lines only, no event data");
             return version;
         }
         while (true)
