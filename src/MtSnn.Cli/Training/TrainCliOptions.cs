@@ -87,7 +87,8 @@ public sealed class TrainCliOptions
             extra.Add(node is JsonValue v && v.TryGetValue(out string? s) ? s : node.ToJsonString());
         }
         var again = cmd.Parse([.. typed, .. extra]);
-        if (again.Errors.Count > 0) throw new ArgumentException($"--config '{file}': {again.Errors[0].Message}");
+        if (again.Errors.Count > 0)
+            throw new ArgumentException($"--config '{file}': {string.Join(' ', again.Errors[0].Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
         return again;
     }
 

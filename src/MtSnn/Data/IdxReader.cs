@@ -93,7 +93,7 @@ public static class IdxReader
     /// <summary>
     /// Reads the <paramref name="length"/> data bytes the header announces. Memory grows with the bytes actually
     /// present, never with the header's claim: a raw file's remaining length is checked before allocating, and gzip
-    /// data (whose length is unknown until read) is read in chunks of at most 64 MiB.
+    /// data (whose length is unknown until read) into a buffer that doubles as bytes arrive.
     /// </summary>
     private static byte[] ReadPayload(Stream s, string path, int length)
     {
@@ -110,8 +110,7 @@ public static class IdxReader
 
     private static byte[] ReadGrowing(Stream s, string path, int length, string what)
     {
-        const int Chunk = 64 << 20;
-        var data = new byte[Math.Min(length, Chunk)];
+        var data = new byte[Math.Min(length, 1 << 20)];   // grows by doubling as bytes arrive
         int got = 0;
         while (got < length)
         {
