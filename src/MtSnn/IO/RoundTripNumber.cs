@@ -18,6 +18,14 @@ public static class RoundTripNumber
         return double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture).Equals(v) ? s : v.ToString("G17", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// A JSON number node for <paramref name="v"/> holding the text of <see cref="Format(double)"/>: System.Text.Json's
+    /// own double writer has the same one-digit-short output for 2^-25 and similar values, so every double MtSnn puts
+    /// into JSON goes through here. A non-finite value gives an ordinary node (JSON cannot hold it; writing it fails).
+    /// </summary>
+    public static System.Text.Json.Nodes.JsonNode Json(double v) =>
+        double.IsFinite(v) ? System.Text.Json.Nodes.JsonNode.Parse(Format(v))! : System.Text.Json.Nodes.JsonValue.Create(v);
+
     /// <summary><paramref name="v"/> in invariant culture, parsing back (as a float) to exactly <paramref name="v"/>.</summary>
     public static string Format(float v)
     {

@@ -40,7 +40,7 @@ public sealed record Checkpoint
             ["format"] = CheckpointFile.FormatVersion,
             ["epoch"] = Epoch,
             ["step"] = Step,
-            ["best_accuracy"] = BestAccuracy,
+            ["best_accuracy"] = MtSnn.IO.RoundTripNumber.Json(BestAccuracy),
             ["best_epoch"] = BestEpoch,
             ["config"] = Config.ToJson(),
             ["history"] = new JsonArray([.. History.Select(h => (JsonNode?)h.ToJson())]),

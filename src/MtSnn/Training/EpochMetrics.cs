@@ -16,8 +16,8 @@ public sealed record EpochMetrics(int Epoch, double Lr, double TrainLoss, double
     /// <summary>As JSON (keys as the CSV header).</summary>
     public JsonObject ToJson() => new()
     {
-        ["epoch"] = Epoch, ["lr"] = Lr, ["train_loss"] = TrainLoss, ["train_acc"] = TrainAccuracy,
-        ["test_loss"] = TestLoss, ["test_acc"] = TestAccuracy, ["img_per_s"] = ImagesPerSecond, ["seconds"] = Seconds,
+        ["epoch"] = Epoch, ["lr"] = MtSnn.IO.RoundTripNumber.Json(Lr), ["train_loss"] = MtSnn.IO.RoundTripNumber.Json(TrainLoss), ["train_acc"] = MtSnn.IO.RoundTripNumber.Json(TrainAccuracy),
+        ["test_loss"] = MtSnn.IO.RoundTripNumber.Json(TestLoss), ["test_acc"] = MtSnn.IO.RoundTripNumber.Json(TestAccuracy), ["img_per_s"] = MtSnn.IO.RoundTripNumber.Json(ImagesPerSecond), ["seconds"] = MtSnn.IO.RoundTripNumber.Json(Seconds),
     };
 
     /// <summary>Reads <see cref="ToJson"/>'s output.</summary>

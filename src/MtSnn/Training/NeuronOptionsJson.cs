@@ -27,10 +27,10 @@ public static class NeuronOptionsJson
             json["thresholds"] = string.Join(',', o.Thresholds.Select(R));
             json["weights"] = string.Join(',', o.Weights.Select(R));
         }
-        json["tau"] = o.Tau;
-        json["vth"] = o.VThreshold;
+        json["tau"] = MtSnn.IO.RoundTripNumber.Json(o.Tau);
+        json["vth"] = MtSnn.IO.RoundTripNumber.Json(o.VThreshold);
         json["trainable-vth"] = o.TrainableVThreshold;
-        json["vreset"] = o.VReset;
+        json["vreset"] = MtSnn.IO.RoundTripNumber.Json(o.VReset);
         json["reset"] = o.EffectiveReset.ToString().ToLowerInvariant();
         json["detach-reset"] = o.DetachReset;
         json["no-decay-input"] = !o.DecayInput;

@@ -60,9 +60,10 @@ public class AedatReaderTests
     }
 
     [Fact]
-    public void Aedat2_header_only_gives_no_events()
+    public void Aedat2_header_only_is_refused_as_a_header_that_never_ends()
     {
-        Assert.Equal(0, Read(V2Header).Count);
+        var e = Assert.Throws<InvalidDataException>(() => Read(V2Header));
+        Assert.Contains("header never ends", e.Message);
     }
 
     [Fact]

@@ -85,6 +85,7 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         yield return new("export another model's state", ["export", F("ck-other-model.ckpt"), "-o", "out/m.mtsnn"]);
         yield return new("infer missing", ["infer", "missing.mtsnn", "--dataset", "digits"]);
         yield return new("infer garbage", ["infer", F("garbage.bin"), "--dataset", "digits"]);
+        yield return new("infer reference of other neurons", ["infer", F("good.mtsnn"), "--dataset", "digits", "--limit", "20", "--reference", F("ck-parallel-neurons.ckpt"), "--json", "out/i.json"]);
         yield return new("infer folder", ["infer", F("a-folder"), "--dataset", "digits"]);
         yield return new("energy missing", ["energy", "missing.ckpt", "--dataset", "digits", "--out", "out"]);
         yield return new("energy garbage checkpoint", ["energy", F("garbage.bin"), "--dataset", "digits", "--out", "out"]);

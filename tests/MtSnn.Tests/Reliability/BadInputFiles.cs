@@ -25,7 +25,10 @@ public sealed class BadInputFiles : IDisposable
     {
         MtSnn.Native.TorchRuntime.EnsureInitialized();
         using (var trainer = new Trainer(TrainingFixtures.Tiny(epochs: 1, maxBatches: 1)))
+        {
             CheckpointFile.Save(Dir["good.ckpt"], trainer.CurrentCheckpoint());
+            MtSnn.Export.ModelExporter.Export(trainer.Model, 2).Write(Dir["good.mtsnn"]);
+        }
         Checkpoint = CheckpointBytes.Split(File.ReadAllBytes(Dir["good.ckpt"]));
         Directory.CreateDirectory(Dir["empty"]);
         Directory.CreateDirectory(Dir["a-folder"]);
@@ -68,6 +71,7 @@ public sealed class BadInputFiles : IDisposable
         Ckpt("ck-T-huge", h => h["config"]!["T"] = int.MaxValue);
         Ckpt("ck-other-model", h => h["config"]!["model"] = "plif-net");
         Ckpt("ck-control-names", h => h["state"]![0]!["name"] = "\u001b[2J\u0007evil\u00ff");
+        Ckpt("ck-parallel-neurons", h => { h["config"]!["mode"] = "parallel"; h["config"]!["preset"] = "uniform"; });
         Ckpt("ck-weights-cut", _ => { }, model: Checkpoint.Model[..(Checkpoint.Model.Length / 2)]);
         byte[] good = File.ReadAllBytes(Dir["good.ckpt"]);
         File.WriteAllBytes(Dir["ck-truncated.ckpt"], good[..(good.Length - 100)]);

@@ -35,7 +35,7 @@ public class TrainCliTests
     [Theory]
     [InlineData("unknown data set 'foo'", "train", "--dataset", "foo")]
     [InlineData("unknown model 'resnet-9000'", "train", "--model", "resnet-9000")]
-    [InlineData("time steps T must be >= 1", "train", "--T", "0")]
+    [InlineData("time steps T must be in 1..65536 (got 0)", "train", "--T", "0")]
     [InlineData("levels K must be >= 1", "train", "--mode", "cascade", "--levels", "0")]
     [InlineData("single firing needs K = 1", "train", "--mode", "single", "--levels", "4")]
     [InlineData("epochs must be >= 1", "train", "--epochs", "0")]
@@ -101,7 +101,7 @@ public class TrainCliTests
     {
         using var tmp = new TempDir();
         string dir = tmp["run"];
-        AssertBadInput("--resume: no checkpoint", "train", "--out", dir, "--resume");
+        AssertBadInput("--resume: checkpoint", "train", "--out", dir, "--resume");
         AssertBadInput("--resume needs --out DIR", "train", "--resume");
 
         var (code, output, err) = Run("train", "--epochs", "1", "--max-batches", "2", "--T", "1", "--workers", "1", "--out", dir);
