@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
 using MtSnn.Data.Neuromorphic;
@@ -53,14 +52,14 @@ public sealed class BadInputFiles : IDisposable
         Directory.CreateDirectory(Dir["mnist-huge-labels"]);
         foreach (string split in new[] { "train", "t10k" })
         {
-            File.WriteAllBytes(Dir[$"mnist-huge-labels/{split}-images-idx3-ubyte"], Idx(0x803, [2, 28, 28], new byte[2 * 28 * 28]));
-            File.WriteAllBytes(Dir[$"mnist-huge-labels/{split}-labels-idx1-ubyte"], Idx(0x801, [int.MaxValue - 16], [1, 2]));
+            File.WriteAllBytes(Dir[$"mnist-huge-labels/{split}-images-idx3-ubyte"], Fuzz.FuzzTargets.Idx(0x803, [2, 28, 28], new byte[2 * 28 * 28]));
+            File.WriteAllBytes(Dir[$"mnist-huge-labels/{split}-labels-idx1-ubyte"], Fuzz.FuzzTargets.Idx(0x801, [int.MaxValue - 16], [1, 2]));
         }
         Directory.CreateDirectory(Dir["mnist-truncated"]);
         foreach (string split in new[] { "train", "t10k" })
         {
-            File.WriteAllBytes(Dir[$"mnist-truncated/{split}-images-idx3-ubyte"], Idx(0x803, [60000, 28, 28], new byte[100]));
-            File.WriteAllBytes(Dir[$"mnist-truncated/{split}-labels-idx1-ubyte"], Idx(0x801, [2], [1, 2]));
+            File.WriteAllBytes(Dir[$"mnist-truncated/{split}-images-idx3-ubyte"], Fuzz.FuzzTargets.Idx(0x803, [60000, 28, 28], new byte[100]));
+            File.WriteAllBytes(Dir[$"mnist-truncated/{split}-labels-idx1-ubyte"], Fuzz.FuzzTargets.Idx(0x801, [2], [1, 2]));
         }
 
         Ckpt("ck-unknown-key", h => h["surprise"] = 1);
@@ -104,15 +103,6 @@ public sealed class BadInputFiles : IDisposable
         var header = (JsonObject)Checkpoint.Header.DeepClone();
         edit(header);
         File.WriteAllBytes(Dir[$"{name}.ckpt"], CheckpointBytes.Seal(header, model ?? Checkpoint.Model, Checkpoint.Optimizer));
-    }
-
-    private static byte[] Idx(int magic, int[] dims, byte[] data)
-    {
-        var bytes = new byte[4 + 4 * dims.Length + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(bytes, magic);
-        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4 + 4 * i), dims[i]);
-        data.CopyTo(bytes, 4 + 4 * dims.Length);
-        return bytes;
     }
 
     public void Dispose() => Dir.Dispose();

@@ -92,7 +92,8 @@ public static class FuzzTargets
         options.Build(options.WithConfig(cmd, cmd.Parse(["--config", f])));
     }
 
-    private static byte[] Idx(int magic, int[] dims, byte[] data)
+    /// <summary>An IDX file: big-endian magic, dimensions, then the data bytes.</summary>
+    internal static byte[] Idx(int magic, int[] dims, byte[] data)
     {
         var bytes = new byte[4 + 4 * dims.Length + data.Length];
         BinaryPrimitives.WriteInt32BigEndian(bytes, magic);
