@@ -20,6 +20,9 @@ public static class NirExporter
     /// <summary>Graph metadata key: the read-out, always <c>mean_over_time</c>.</summary>
     public const string ReadoutKey = "mtsnn_readout";
 
+    /// <summary>Converts the model and writes the NIR file atomically.</summary>
+    public static void Write(ExportedModel model, string path, string source = "model") => NirFile.Write(path, Export(model, source));
+
     /// <summary>Converts the model; <paramref name="source"/> names it in messages.</summary>
     public static NirGraph Export(ExportedModel model, string source = "model")
     {

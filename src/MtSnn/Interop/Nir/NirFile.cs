@@ -130,7 +130,7 @@ public static class NirFile
     private static NirValue ReadEdges(IH5Dataset d, string where)
     {
         var dims = d.Space.Dimensions;
-        if (dims.Length == 0 || d.Type.Class != H5DataTypeClass.String || (dims[0] > 0 && (dims.Length != 2 || dims[1] != 2)))
+        if (dims.Length == 0 || !IsString(d) || (dims[0] > 0 && (dims.Length != 2 || dims[1] != 2)))
             throw new ModelFormatException($"{where}: edges must be an [E, 2] string array");
         if (dims[0] > (ulong)MaxElements) throw new ModelFormatException($"{where}: {dims[0]} edges is more than {MaxElements}");
         var flat = d.Read<string[]>();
@@ -148,7 +148,7 @@ public static class NirFile
         bool scalar = dims.Length == 0;
         switch (d.Type.Class)
         {
-            case H5DataTypeClass.String:
+            case H5DataTypeClass.String or H5DataTypeClass.VariableLength when IsString(d):
                 if (!scalar) throw new ModelFormatException($"{where}: a string array where a string was expected");
                 return new NirText(d.Read<string>());
             case H5DataTypeClass.FloatingPoint:
@@ -162,6 +162,16 @@ public static class NirFile
             default:
                 throw new ModelFormatException($"{where}: HDF5 type class {d.Type.Class} is not a NIR field type (string, float, integer)");
         }
+    }
+
+    /// <summary>Fixed-length or variable-length (h5py's string_dtype) strings.</summary>
+    private static bool IsString(IH5Dataset d) => d.Type.Class == H5DataTypeClass.String
+        || d.Type.Class == H5DataTypeClass.VariableLength && d.Type.VariableLength.BaseType.Class == H5DataTypeClass.FixedPoint && d.Type.Size > 0 && IsVlenString(d);
+
+    private static bool IsVlenString(IH5Dataset d)
+    {
+        try { return d.Type.VariableLength.BaseType.Size == 1; }
+        catch (Exception e) when (e is not OutOfMemoryException) { return false; }
     }
 
     private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
