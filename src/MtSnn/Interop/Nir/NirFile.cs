@@ -174,7 +174,7 @@ public static class NirFile
         catch (Exception e) when (e is not OutOfMemoryException) { return false; }
     }
 
-    private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ");
 
     /// <summary>A name from a file as printable ASCII (never raw bytes in a message).</summary>
     internal static string Safe(string name) =>
