@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(DvsEmulateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(InferCommand.Create());
         root.Subcommands.Add(EnergyCommand.Create());
         return root;
