@@ -26,8 +26,8 @@ public sealed class TrainCliOptions
     public Option<int> T { get; } = new("--T", "-T") { Description = "Time steps T (>= 1).", DefaultValueFactory = _ => 4 };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 };
     public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
-    public Option<double> Lr { get; } = new("--lr") { Description = "Base learning rate.", DefaultValueFactory = _ => 0.1 };
-    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "Optimizer: sgd, adam, adamw.", DefaultValueFactory = _ => "sgd" };
+    public Option<double?> Lr { get; } = new("--lr") { Description = $"Base learning rate ({TrainingRecipe.Describe()})." };
+    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "Optimizer: sgd, adam, adamw.", DefaultValueFactory = _ => TrainConfig.NameOf(TrainingRecipe.DefaultOptimizer) };
     public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
     public Option<bool> Nesterov { get; } = new("--nesterov") { Description = "Nesterov momentum (SGD)." };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
@@ -91,7 +91,13 @@ public sealed class TrainCliOptions
     }
 
     /// <summary>Builds and validates the training configuration.</summary>
-    public TrainConfig Build(ParseResult p) => new TrainConfig
+    public TrainConfig Build(ParseResult p)
+    {
+        var config = BuildWithoutLr(p);
+        return (p.GetValue(Lr) is { } lr ? config with { Lr = lr } : config).Validate();
+    }
+
+    private TrainConfig BuildWithoutLr(ParseResult p) => new TrainConfig
     {
         Dataset = p.GetValue(Dataset)!,
         DataDir = p.GetValue(Data),
@@ -100,7 +106,6 @@ public sealed class TrainCliOptions
         T = p.GetValue(T),
         Epochs = p.GetValue(Epochs),
         BatchSize = p.GetValue(BatchSize),
-        Lr = p.GetValue(Lr),
         Optimizer = TrainConfig.ParseOptimizer(p.GetValue(Optimizer)!),
         Momentum = p.GetValue(Momentum),
         Nesterov = p.GetValue(Nesterov),
@@ -121,7 +126,7 @@ public sealed class TrainCliOptions
         Seed = p.GetValue(Seed),
         MaxBatches = p.GetValue(MaxBatches),
         FrameSize = p.GetValue(FrameSize),
-    }.Validate();
+    };
 
     /// <summary>Options that may differ when resuming (everything else comes from the checkpoint).</summary>
     public Option[] ResumeAdjustable => [Epochs, Device, Tf32, Workers, MaxBatches, Data];

@@ -25,12 +25,15 @@ public sealed record TrainConfig
     public int T { get; init; } = 4;
     public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 64;
-    public double Lr { get; init; } = 0.1;
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+    /// <summary>Base learning rate; unless set, <see cref="TrainingRecipe.DefaultLr"/> of <see cref="Optimizer"/> and <see cref="Model"/>.</summary>
+    public double Lr { get => _lr ?? TrainingRecipe.DefaultLr(Optimizer, Model); init => _lr = value; }
+    private readonly double? _lr;
+    /// <summary>The optimizer; default <see cref="TrainingRecipe.DefaultOptimizer"/>.</summary>
+    public OptimizerKind Optimizer { get; init; } = TrainingRecipe.DefaultOptimizer;
     public double Momentum { get; init; } = 0.9;
     public bool Nesterov { get; init; }
     public double WeightDecay { get; init; }
-    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+    public ScheduleKind Schedule { get; init; } = TrainingRecipe.DefaultSchedule;
     /// <summary>Linear warm-up length in epochs (may be fractional).</summary>
     public double Warmup { get; init; }
     /// <summary>Step schedule: epochs between decays.</summary>
@@ -97,7 +100,7 @@ public sealed record TrainConfig
             ["epochs"] = Epochs,
             ["batch-size"] = BatchSize,
             ["lr"] = Lr,
-            ["optimizer"] = Optimizer.ToString().ToLowerInvariant(),
+            ["optimizer"] = NameOf(Optimizer),
             ["momentum"] = Momentum,
             ["nesterov"] = Nesterov,
             ["weight-decay"] = WeightDecay,
@@ -131,7 +134,7 @@ public sealed record TrainConfig
         try
         {
             var d = new TrainConfig();
-            return new TrainConfig
+            var config = new TrainConfig
             {
                 Dataset = S(j, "dataset") ?? d.Dataset,
                 DataDir = S(j, "data"),
@@ -140,7 +143,6 @@ public sealed record TrainConfig
                 T = j["T"]?.GetValue<int>() ?? d.T,
                 Epochs = j["epochs"]?.GetValue<int>() ?? d.Epochs,
                 BatchSize = j["batch-size"]?.GetValue<int>() ?? d.BatchSize,
-                Lr = j["lr"]?.GetValue<double>() ?? d.Lr,
                 Optimizer = S(j, "optimizer") is { } o ? ParseOptimizer(o) : d.Optimizer,
                 Momentum = j["momentum"]?.GetValue<double>() ?? d.Momentum,
                 Nesterov = j["nesterov"]?.GetValue<bool>() ?? d.Nesterov,
@@ -162,6 +164,7 @@ public sealed record TrainConfig
                 MaxBatches = j["max-batches"]?.GetValue<int>() ?? d.MaxBatches,
                 FrameSize = j["frame-size"]?.GetValue<int?>() ?? d.FrameSize,
             };
+            return j["lr"] is { } lr ? config with { Lr = lr.GetValue<double>() } : config;
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
         {
@@ -169,14 +172,19 @@ public sealed record TrainConfig
         }
     }
 
-    /// <summary>Parses the command-line optimizer name (sgd, adam, adamw).</summary>
-    public static OptimizerKind ParseOptimizer(string name) => name.ToLowerInvariant() switch
+    /// <summary>The command-line name of <paramref name="kind"/> (sgd, adam, adamw).</summary>
+    public static string NameOf(OptimizerKind kind) => kind switch
     {
-        "sgd" => OptimizerKind.Sgd,
-        "adam" => OptimizerKind.Adam,
-        "adamw" => OptimizerKind.AdamW,
-        _ => throw new ArgumentException($"unknown optimizer '{name}' (allowed: sgd, adam, adamw)"),
+        OptimizerKind.Sgd => "sgd",
+        OptimizerKind.Adam => "adam",
+        OptimizerKind.AdamW => "adamw",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"unknown optimizer {kind}"),
     };
+
+    /// <summary>Parses the command-line optimizer name (sgd, adam, adamw).</summary>
+    public static OptimizerKind ParseOptimizer(string name) =>
+        Enum.GetValues<OptimizerKind>().Where(k => NameOf(k) == name.Trim().ToLowerInvariant()).Select(k => (OptimizerKind?)k).FirstOrDefault()
+        ?? throw new ArgumentException($"unknown optimizer '{name}' (allowed: {string.Join(", ", Enum.GetValues<OptimizerKind>().Select(NameOf))})");
 
     /// <summary>A short label for tables: <c>cascade K=4 pow2 T=1</c>.</summary>
     public string Label => Neuron.Mode == FiringMode.Single

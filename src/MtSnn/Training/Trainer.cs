@@ -252,7 +252,8 @@ public sealed class Trainer : IDisposable
     {
         OptimizerKind.Sgd => optim.SGD(parameters, c.Lr, momentum: c.Momentum, weight_decay: c.WeightDecay, nesterov: c.Nesterov),
         OptimizerKind.Adam => optim.Adam(parameters, c.Lr, weight_decay: c.WeightDecay),
-        _ => optim.AdamW(parameters, c.Lr, weight_decay: c.WeightDecay),
+        OptimizerKind.AdamW => optim.AdamW(parameters, c.Lr, weight_decay: c.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(c), c.Optimizer, $"unknown optimizer {c.Optimizer}"),
     };
 
     public void Dispose()
