@@ -13,10 +13,14 @@ public static class CliApp
     /// <summary>Exit code for bad input (usage, files, options).</summary>
     public const int BadInput = 2;
 
+    /// <summary>The command's name in usage lines and messages (whatever the executable is called: MtSnn.Cli, a dotnet tool, dotnet run).</summary>
+    public const string Name = "mtsnn";
+
     /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Build()
+    public static Command Build()
     {
-        var root = new RootCommand("MtSnn: train, analyse and deploy multi-threshold spiking neural networks.");
+        // A plain command named mtsnn rather than RootCommand, whose name is the executable's (help said "MtSnn.Cli train").
+        var root = new Command(Name, "MtSnn: train, analyse and deploy multi-threshold spiking neural networks.") { Options = { new System.CommandLine.Help.HelpOption(), new VersionOption() } };
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(NeuronCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
@@ -39,7 +43,7 @@ public static class CliApp
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"mtsnn: error: {OneLine(parse.Errors[0].Message)} (see 'mtsnn {string.Join(' ', CommandPath(parse))} --help')");
+            stderr.WriteLine($"mtsnn: error: {ParseErrorText.Describe(OneLine(parse.Errors[0].Message))} (see '{string.Join(' ', CommandPath(parse))} --help')");
             return BadInput;
         }
         try
@@ -59,7 +63,7 @@ public static class CliApp
     private static IEnumerable<string> CommandPath(ParseResult parse)
     {
         var names = new List<string>();
-        for (var r = parse.CommandResult; r is not null && r.Command is not RootCommand; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
             names.Insert(0, r.Command.Name);
         return names;
     }

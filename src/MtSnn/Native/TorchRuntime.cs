@@ -83,8 +83,9 @@ public static class TorchRuntime
             {
                 var r = ShimRepair.RepairInPlace(shim, ShimRepair.DefaultCacheRoot());
                 repairs.Add(r);
-                if (r.Outcome != ShimRepairOutcome.NotNeeded)
-                    Console.Error.WriteLine($"mtsnn: notice: system libstdc++ lacks {ShimRepair.MissingVersion}; using a corrected copy of TorchSharp's native shim ({(r.Outcome == ShimRepairOutcome.Patched ? "made now" : "from cache")}: {r.CachedCopy})");
+                // Only a newly made copy is news; putting the cached copy back after a build is silent (mtsnn doctor shows it).
+                if (r.Outcome == ShimRepairOutcome.Patched)
+                    Console.Error.WriteLine($"mtsnn: notice: system libstdc++ lacks {ShimRepair.MissingVersion}; made a corrected copy of TorchSharp's native shim: {r.CachedCopy}");
             }
         }
 
