@@ -12,6 +12,7 @@ namespace MtSnn.Native;
 /// <list type="bullet">
 /// <item>repairs TorchSharp's shim in place when the system libstdc++ lacks GLIBCXX_3.4.32 (see <see cref="ShimRepair"/>);</item>
 /// <item>honours <c>MTSNN_LIBTORCH=&lt;dir&gt;</c>: the libtorch in that folder (e.g. a PyTorch install's <c>torch/lib</c>, with CUDA) is loaded instead of the packaged CPU one;</item>
+/// <item>makes libtorch's OpenMP threads wait passively (<see cref="ThreadPolicy"/>);</item>
 /// <item>honours <c>MTSNN_MALLOC=retain</c>: glibc keeps freed memory for reuse (see <see cref="CpuAllocator"/>).</item>
 /// </list>
 /// Failures are not hidden: <see cref="EnsureInitialized"/> throws <see cref="NativeRuntimeException"/> with one line saying what is wrong.
@@ -65,6 +66,7 @@ public static class TorchRuntime
     private static RuntimeReport Initialize()
     {
         var report = PrepareNatives();
+        ThreadPolicy.ApplyWaitPolicy();   // before libtorch (and its libgomp) loads
         // After the shim work, so that a bad MTSNN_MALLOC leaves TorchSharp loadable; still before any tensor.
         CpuAllocator.EnsureConfigured();
         return report;

@@ -50,7 +50,7 @@ public sealed record TrainConfig
     /// <summary>Random-crop (and, for colour images, horizontal flip) augmentation of training images.</summary>
     public bool Augment { get; init; }
     /// <summary>Data loader threads.</summary>
-    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+    public int Workers { get; init; } = MtSnn.Native.ThreadPolicy.DefaultWorkers;
     public string Device { get; init; } = "cpu";
     /// <summary>TF32 on CUDA for matmuls and convolutions (<see cref="Tf32Settings"/>): true on, false off, null libtorch's defaults (matmul off, convolutions on).</summary>
     public bool? Tf32 { get; init; }
