@@ -9,7 +9,7 @@ namespace MtSnn.Tests.Training;
 
 /// <summary>
 /// The TensorBoard event file a run writes, decoded from its bytes: TFRecord frames with masked CRC-32C (computed here
-/// bit by bit, independently of the writer's hardware CRC), the Event protobuf's fields, Unix wall times, and the
+/// bit by bit by TfRecordFrames, independently of the writer's hardware CRC), the Event protobuf's fields, Unix wall times, and the
 /// scalars and histograms per epoch.
 /// </summary>
 [Collection(TrainingCollection.Name)]
@@ -33,7 +33,7 @@ public class TensorBoardFileTests
         double after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 + 1;
 
         string file = Assert.Single(Directory.GetFiles(tmp["tb"], "events.out.tfevents.*"));
-        var events = Records(File.ReadAllBytes(file)).Select(Decode).ToList();
+        var events = TfRecordFrames.Read(File.ReadAllBytes(file)).Select(Decode).ToList();
         Assert.Equal("brain.Event:2", events[0].FileVersion);
         Assert.All(events, e => Assert.InRange(e.WallTime, before, after));
         for (int epoch = 1; epoch <= 2; epoch++)
@@ -48,32 +48,6 @@ public class TensorBoardFileTests
             var rates = Assert.Single(values, v => v.Tag == "firing_rate_per_neuron/features.1/level1");
             Assert.Equal(32 * 8 * 8, rates.HistoNum);           // one rate per neuron of the first spiking layer (32 x 8 x 8)
         }
-    }
-
-    private static IEnumerable<byte[]> Records(byte[] file)
-    {
-        int pos = 0;
-        while (pos < file.Length)
-        {
-            ulong len = BinaryPrimitives.ReadUInt64LittleEndian(file.AsSpan(pos));
-            Assert.Equal(MaskedCrc(file.AsSpan(pos, 8)), BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(pos + 8)));
-            var data = file.AsSpan(pos + 12, (int)len);
-            Assert.Equal(MaskedCrc(data), BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(pos + 12 + (int)len)));
-            yield return data.ToArray();
-            pos += 16 + (int)len;
-        }
-    }
-
-    private static uint MaskedCrc(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
-        }
-        crc = ~crc;
-        return unchecked(((crc >> 15) | (crc << 17)) + 0xa282ead8u);
     }
 
     /// <summary>Protobuf fields of one message: (field number, wire type, varint or fixed value, length-delimited bytes).</summary>
