@@ -14,10 +14,14 @@ public static class CliApp
     /// <summary>Exit code for bad input (usage, files, options).</summary>
     public const int BadInput = 2;
 
+    /// <summary>The command's name in usage lines and messages (whatever the executable is called: MtSnn.Cli, a dotnet tool, dotnet run).</summary>
+    public const string Name = "mtsnn";
+
     /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Build()
+    public static Command Build()
     {
-        var root = new RootCommand("MtSnn: train, analyse and deploy multi-threshold spiking neural networks.");
+        // A plain command named mtsnn rather than RootCommand, whose name is the executable's (help said "MtSnn.Cli train").
+        var root = new Command(Name, "MtSnn: train, analyse and deploy multi-threshold spiking neural networks.") { Options = { new System.CommandLine.Help.HelpOption(), new VersionOption() } };
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(NeuronCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
@@ -45,7 +49,7 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            string help = string.Join(' ', ["mtsnn", .. CommandPath(parse), "--help"]);
+            string help = string.Join(' ', [.. CommandPath(parse), "--help"]);
             stderr.WriteLine(ErrorLine($"{ParseErrorMessage(root, parse)} (see '{help}')"));
             return BadInput;
         }
@@ -97,9 +101,9 @@ public static class CliApp
     }
 
     /// <summary>The parser's first error, except that a missing or unknown command names the commands there are.</summary>
-    private static string ParseErrorMessage(RootCommand root, ParseResult parse)
+    private static string ParseErrorMessage(Command root, ParseResult parse)
     {
-        if (parse.CommandResult.Command is RootCommand)
+        if (parse.CommandResult.Command == root)
         {
             string allowed = string.Join(", ", root.Subcommands.Select(c => c.Name));
             string? first = parse.Tokens.FirstOrDefault()?.Value;
@@ -107,13 +111,13 @@ public static class CliApp
                 ? $"no command given (allowed: {allowed})"
                 : $"unknown command '{first}' (allowed: {allowed})";
         }
-        return OneLine(parse.Errors[0].Message);
+        return ParseErrorText.Describe(OneLine(parse.Errors[0].Message));
     }
 
     private static IEnumerable<string> CommandPath(ParseResult parse)
     {
         var names = new List<string>();
-        for (var r = parse.CommandResult; r is not null && r.Command is not RootCommand; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
             names.Insert(0, r.Command.Name);
         return names;
     }

@@ -33,11 +33,13 @@ public static class DemoCommand
         var seeds = new Option<string>("--seeds") { Description = "Extra seeds for the T = 1 single-vs-cascade check, comma-separated ('' for none).", DefaultValueFactory = _ => "1,2,3,4" };
         var workers = new Option<int>("--workers") { Description = "Data loader threads.", DefaultValueFactory = _ => 1 };
         var maxBatches = new Option<int>("--max-batches") { Description = "At most this many batches per epoch (0 = all); for a quick check only.", DefaultValueFactory = _ => 0 };
+        var threads = CliThreads.Create();
         var cmd = new Command("demo", "Single vs parallel vs cascade (K = 4) on the embedded digits at T = 1 and T = 4.");
-        foreach (var o in new Option[] { outDir, epochs, seed, seeds, workers, maxBatches }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { outDir, epochs, seed, seeds, workers, maxBatches, threads }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var stdout = p.InvocationConfiguration.Output;
+            CliThreads.Apply(p, threads);
             string? dir = p.GetValue(outDir);
             int e = p.GetValue(epochs);
             long s0 = p.GetValue(seed);

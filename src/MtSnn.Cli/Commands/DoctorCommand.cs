@@ -36,7 +36,7 @@ public static class DoctorCommand
         string? libtorch = TorchRuntime.LoadedLibraries("libtorch_cpu.so").FirstOrDefault();
         o.WriteLine($"libtorch:    {(libtorch is null ? "?" : Path.GetDirectoryName(libtorch))} (version {torch.__version__}{(report.CustomLibTorchDir is null ? "" : $", from {TorchRuntime.LibTorchVariable}")})");
         o.WriteLine($"allocator:   {CpuAllocator.Description}");
-        o.WriteLine($"threads:     {torch.get_num_threads()} (of {Environment.ProcessorCount} logical CPUs)");
+        o.WriteLine($"threads:     {ThreadPolicy.Description}");
         CpuKernelWidth(o);
         string why = Devices.CudaUnavailableReason();
         o.WriteLine(why.Length == 0 ? $"CUDA:        {torch.cuda.device_count()} device(s)" : $"CUDA:        none ({why})");

@@ -25,9 +25,10 @@ public static class EvalCommand
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N (default: cpu)." };
         var batch = new Option<int?>("--batch-size", "-b") { Description = "Batch size (default: the checkpoint's)." };
         var maxBatches = new Option<int>("--max-batches") { Description = "Evaluate at most this many batches (0 = all).", DefaultValueFactory = _ => 0 };
+        var threads = CliThreads.Create();
         var cmd = new Command("eval", "Evaluate a checkpoint on a test set: accuracy, loss, firing rates.");
         cmd.Arguments.Add(ckpt);
-        foreach (var o in new Option[] { dataset, data, device, batch, maxBatches }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { dataset, data, device, batch, maxBatches, threads }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var stdout = p.InvocationConfiguration.Output;
@@ -42,6 +43,8 @@ public static class EvalCommand
                 MaxBatches = p.GetValue(maxBatches),
             };
             c.Validate();
+            CliThreads.Apply(p, threads);
+            ThreadPolicy.ApplyFor(c.Workers);
             var dev = Devices.Resolve(c.Device);
             var (test, built) = CheckpointModel.Build(ck, c, path);
             using var model = built;

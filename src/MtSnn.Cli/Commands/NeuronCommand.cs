@@ -18,7 +18,7 @@ public static class NeuronCommand
     {
         var neuron = new NeuronCliOptions();
         var input = new Option<string>("--input", "-i") { Description = "Input currents, one per line (optional header line 'x'); '-' reads stdin.", Required = true };
-        var csv = new Option<string>("--csv") { Description = "Where to write the CSV trace; '-' (default) writes stdout.", DefaultValueFactory = _ => "-" };
+        var csv = new Option<string?>("--csv") { Description = "Where to write the CSV trace; '-' writes stdout (the default without --plot; with --plot no CSV unless asked for)." };
         var plot = new Option<string?>("--plot") { Description = "Also draw x, h, v and o against t with the threshold lines to this PNG file." };
         var cmd = new Command("neuron", "Run one multi-threshold neuron over an input current sequence and write its trace.");
         neuron.AddTo(cmd);
@@ -32,11 +32,11 @@ public static class NeuronCommand
             var x = inPath == "-" ? CurrentFile.Read(Console.In, "stdin") : CurrentFile.Read(inPath);
             var trace = PlaygroundTrace.Run(options, x);
             string text = ToCsv(trace);
-            string outPath = p.GetValue(csv)!;
             string? png = p.GetValue(plot);
+            string? outPath = p.GetValue(csv) ?? (png is null ? "-" : null);   // stdout carries only what was asked for
             if (png is not null) TracePlot.Save(trace, png);
             if (outPath == "-") p.InvocationConfiguration.Output.Write(text);
-            else AtomicFile.WriteAllText(outPath, text);
+            else if (outPath is not null) AtomicFile.WriteAllText(outPath, text);
             return 0;
         });
         return cmd;

@@ -17,29 +17,31 @@ public static class TrainCommand
         var options = new TrainCliOptions();
         var outDir = new Option<string?>("--out", "-o") { Description = "Output folder (checkpoints, metrics.csv, summary.json, tb/, plots)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/last.ckpt (its configuration; only --epochs, --device, --tf32, --workers, --max-batches, --data may change; a new --epochs re-spreads the schedule over the new total)." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress: print only the final table." };
         var cmd = new Command("train", "Train a multi-threshold spiking neural network.");
         options.AddTo(cmd);
         cmd.Options.Add(outDir);
         cmd.Options.Add(resume);
+        cmd.Options.Add(quiet);
         cmd.SetAction(p0 =>
         {
             var p = options.WithConfig(cmd, p0);
             var stdout = p0.InvocationConfiguration.Output;
             string? dir = p.GetValue(outDir);
-            Func<ITrainingObserver, Trainer> create;
+            Func<ITrainingObserver?, Trainer> create;
             if (p.GetValue(resume))
             {
                 if (dir is null) throw new UsageException("--resume needs --out DIR (the folder holding last.ckpt)");
                 string last = new RunOutputs(dir).LastCheckpoint;
                 MtSnn.IO.InputFile.Require(last, "--resume: checkpoint");
-                create = o => Trainer.Resume(last, dir, o, c => options.AdjustForResume(p, c, [outDir, resume, options.Config]));
+                create = o => Trainer.Resume(last, dir, o, c => options.AdjustForResume(p, c, [outDir, resume, quiet, options.Config]));
             }
             else
             {
                 var config = options.Build(p);
                 create = o => new Trainer(config, dir, o);
             }
-            return Run(create, dir, stdout);
+            return Run(create, dir, stdout, p.GetValue(quiet));
         });
         return cmd;
     }
@@ -47,20 +49,20 @@ public static class TrainCommand
     /// <summary>True when writing to a real terminal (progress bar); false for redirected or captured output (one line per epoch).</summary>
     public static bool Interactive(TextWriter stdout) => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
 
-    private static int Run(Func<ITrainingObserver, Trainer> create, string? dir, TextWriter stdout)
+    private static int Run(Func<ITrainingObserver?, Trainer> create, string? dir, TextWriter stdout, bool quiet)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
         try
         {
-            ITrainingObserver observer = Interactive(stdout) ? new SpectreProgress() : new PlainProgress(stdout);
+            ITrainingObserver? observer = quiet ? null : Interactive(stdout) ? new SpectreProgress() : new PlainProgress(stdout);
             using var trainer = create(observer);   // opens and checks every input (data, checkpoint) before anything is written
             if (trainer.EpochsDone >= trainer.Config.Epochs)
                 throw new UsageException($"nothing to do: the checkpoint already has {trainer.EpochsDone} of {trainer.Config.Epochs} epochs (pass a larger --epochs)");
             var folder = dir is null ? null : OutputFolder.Prepare(dir, "--out");
             int startEpochs = trainer.EpochsDone;
-            try { return Train(trainer, observer, cts, dir, stdout); }
+            try { return Train(trainer, observer, cts, dir, stdout, quiet); }
             catch when (trainer.EpochsDone == startEpochs)
             {
                 folder?.RemoveIfCreated();   // failed before its first epoch: leave nothing behind
@@ -78,14 +80,14 @@ public static class TrainCommand
         }
     }
 
-    private static int Train(Trainer trainer, ITrainingObserver observer, CancellationTokenSource cts, string? dir, TextWriter stdout)
+    private static int Train(Trainer trainer, ITrainingObserver? observer, CancellationTokenSource cts, string? dir, TextWriter stdout, bool quiet)
     {
-        stdout.WriteLine($"training {trainer.Config.Model} on {trainer.Config.Dataset}: {trainer.Config.Neuron.Dynamics} {trainer.Config.Label}, {trainer.Config.Epochs} epochs, batch {trainer.Config.BatchSize}, {trainer.BatchesPerEpoch} batches/epoch, device {trainer.Device}{(trainer.EpochsDone > 0 ? $", resuming after epoch {trainer.EpochsDone}" : "")}");
+        if (!quiet) stdout.WriteLine($"training {trainer.Config.Model} on {trainer.Config.Dataset}: {trainer.Config.Neuron.Dynamics} {trainer.Config.Label}, {trainer.Config.Epochs} epochs, batch {trainer.Config.BatchSize}, {trainer.BatchesPerEpoch} batches/epoch, device {trainer.Device}{(trainer.EpochsDone > 0 ? $", resuming after epoch {trainer.EpochsDone}" : "")}");
         TrainingResult result = observer is SpectreProgress sp ? sp.Run(() => trainer.Run(cts.Token)) : trainer.Run(cts.Token);
         if (dir is not null) TrainingPlots.Save(result, dir);
-        stdout.WriteLine();
+        if (!quiet) stdout.WriteLine();
         stdout.Write(ResultTable.Markdown(result));
-        if (dir is not null) stdout.WriteLine($"\nwrote {dir}: last.ckpt, best.ckpt, metrics.csv, summary.json, tb/, loss.png, accuracy.png, firing_rates.png");
+        if (dir is not null && !quiet) stdout.WriteLine($"\nwrote {dir}: last.ckpt, best.ckpt, metrics.csv, summary.json, tb/, loss.png, accuracy.png, firing_rates.png");
         return 0;
     }
 }

@@ -29,7 +29,7 @@ public static class EnergyPlot
         plot.Axes.Margins(bottom: 0);
         plot.YLabel("energy per image (µJ)");
         plot.Title($"Energy per layer, T = {table.Model.Graph.TimeSteps}, {table.Engine.Inferences} images");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }
 }

@@ -61,22 +61,40 @@ public static class SweepRunner
         Plot(Path.Combine(dir, "accuracy.png"), rows);
     }
 
-    /// <summary>Test accuracy against T, one line per neuron (mode, K, preset).</summary>
+    /// <summary>
+    /// Test accuracy as grouped bars: one group per T (a category, not a continuous axis), one bar per neuron (mode, K,
+    /// preset) in a fixed colour, each labelled with its exact accuracy, so equal results stay visible side by side;
+    /// the legend sits outside the data.
+    /// </summary>
     public static void Plot(string path, IReadOnlyList<SweepRow> rows)
     {
         var plot = new ScottPlot.Plot();
-        foreach (var g in rows.GroupBy(r => r.Mode == "single" ? "single" : $"{r.Mode} K={r.Levels} {r.Preset}"))
+        var palette = new ScottPlot.Palettes.Category10();
+        string Neuron(SweepRow r) => r.Mode == "single" ? "single" : $"{r.Mode} K={r.Levels} {r.Preset}";
+        var neurons = rows.Select(Neuron).Distinct().ToList();
+        var steps = rows.Select(r => r.T).Distinct().Order().ToList();
+        var bars = new List<ScottPlot.Bar>();
+        foreach (var r in rows)
         {
-            var pts = g.OrderBy(r => r.T).ToArray();
-            var s = plot.Add.Scatter(pts.Select(r => (double)r.T).ToArray(), pts.Select(r => r.TestAccuracy * 100).ToArray());
-            s.LegendText = g.Key;
-            s.MarkerSize = 8;
+            int n = neurons.IndexOf(Neuron(r)), t = steps.IndexOf(r.T);
+            double acc = r.TestAccuracy * 100;
+            bars.Add(new ScottPlot.Bar
+            {
+                Position = t * (neurons.Count + 1) + n, Value = acc, FillColor = palette.GetColor(n),
+                Label = acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture),
+            });
         }
-        plot.Title("test accuracy vs time steps T");
-        plot.XLabel("T");
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontSize = 11;
+        for (int n = 0; n < neurons.Count; n++) plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = neurons[n], FillColor = palette.GetColor(n) });
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. steps.Select((_, i) => i * (neurons.Count + 1) + (neurons.Count - 1) / 2.0)], [.. steps.Select(t => $"T = {t}")]);
+        double low = rows.Count == 0 ? 0 : rows.Min(r => r.TestAccuracy * 100);
+        plot.Axes.SetLimitsY(Math.Max(0, Math.Floor(low / 10) * 10 - 10), 103);
+        plot.Title("test accuracy by time steps T");
         plot.YLabel("test accuracy (%)");
-        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 500, ScottPlot.ImageFormat.Png));
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(1000, 500, ScottPlot.ImageFormat.Png));
     }
 
     /// <summary>The configurations of a sweep over modes x levels x T (single firing only with K = 1, once per T); <paramref name="preset"/> null means each mode's default.</summary>

@@ -26,8 +26,8 @@ public sealed class TrainCliOptions
     public Option<int> T { get; } = new("--T", "-T") { Description = "Time steps T (>= 1).", DefaultValueFactory = _ => 4 };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 };
     public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
-    public Option<double> Lr { get; } = new("--lr") { Description = "Base learning rate.", DefaultValueFactory = _ => 0.1 };
-    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "Optimizer: sgd, adam, adamw.", DefaultValueFactory = _ => "sgd" };
+    public Option<double?> Lr { get; } = new("--lr") { Description = $"Base learning rate ({TrainingRecipe.Describe()})." };
+    public Option<string> Optimizer { get; } = new("--optimizer") { Description = "Optimizer: sgd, adam, adamw.", DefaultValueFactory = _ => TrainConfig.NameOf(TrainingRecipe.DefaultOptimizer) };
     public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 };
     public Option<bool> Nesterov { get; } = new("--nesterov") { Description = "Nesterov momentum (SGD)." };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay (L2 for sgd/adam, decoupled for adamw).", DefaultValueFactory = _ => 0.0 };
@@ -41,16 +41,17 @@ public sealed class TrainCliOptions
     public Option<double> ClipGrad { get; } = new("--clip-grad") { Description = "Clip the global gradient norm to this value (0 = off).", DefaultValueFactory = _ => 0.0 };
     public Option<string> Encoding { get; } = new("--encoding") { Description = "Input encoding: direct, poisson.", DefaultValueFactory = _ => "direct" };
     public Option<bool> Augment { get; } = new("--augment") { Description = "Random-crop (and for colour images flip) augmentation." };
-    public Option<int> Workers { get; } = new("--workers") { Description = "Data loader threads.", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount - 1) };
+    public Option<int> Workers { get; } = new("--workers") { Description = "Data loader threads (default: a quarter of the cores, 1 to 4).", DefaultValueFactory = _ => MtSnn.Native.ThreadPolicy.DefaultWorkers };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:N.", DefaultValueFactory = _ => "cpu" };
     public Option<string?> Tf32 { get; } = new("--tf32") { Description = "CUDA TF32 tensor-core math for matmuls and convolutions: on, off (default: libtorch's, convolutions on, matmuls off)." };
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of weights, data order, augmentation and encoding.", DefaultValueFactory = _ => 0L };
     public Option<int?> FrameSize { get; } = new("--frame-size") { Description = "Event data sets: bin the events to frames of this height and width (default: cifar10-dvs 48, nmnist 34)." };
     public Option<int> MaxBatches { get; } = new("--max-batches") { Description = "Train (and test) on at most this many batches per epoch (0 = all); for measuring speed.", DefaultValueFactory = _ => 0 };
+    public Option<int?> Threads { get; } = CliThreads.Create();
     public Option<string?> Config { get; } = new("--config") { Description = "JSON file of options (keys = option names without dashes); the command line overrides it." };
 
     private Option[] TrainOptions => [Dataset, Data, Model, T, Epochs, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule, Warmup,
-        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Tf32, Seed, MaxBatches, FrameSize, Config];
+        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Tf32, Seed, MaxBatches, FrameSize, Threads, Config];
 
     /// <summary>Adds every option (training and neuron) to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
@@ -92,8 +93,15 @@ public sealed class TrainCliOptions
         return again;
     }
 
-    /// <summary>Builds and validates the training configuration.</summary>
-    public TrainConfig Build(ParseResult p) => new TrainConfig
+    /// <summary>Builds and validates the training configuration (and hands <c>--threads</c> to the thread policy).</summary>
+    public TrainConfig Build(ParseResult p)
+    {
+        CliThreads.Apply(p, Threads);
+        var config = BuildWithoutLr(p);
+        return (p.GetValue(Lr) is { } lr ? config with { Lr = lr } : config).Validate();
+    }
+
+    private TrainConfig BuildWithoutLr(ParseResult p) => new TrainConfig
     {
         Dataset = p.GetValue(Dataset)!,
         DataDir = p.GetValue(Data),
@@ -102,7 +110,6 @@ public sealed class TrainCliOptions
         T = p.GetValue(T),
         Epochs = p.GetValue(Epochs),
         BatchSize = p.GetValue(BatchSize),
-        Lr = p.GetValue(Lr),
         Optimizer = TrainConfig.ParseOptimizer(p.GetValue(Optimizer)!),
         Momentum = p.GetValue(Momentum),
         Nesterov = p.GetValue(Nesterov),
@@ -123,14 +130,15 @@ public sealed class TrainCliOptions
         Seed = p.GetValue(Seed),
         MaxBatches = p.GetValue(MaxBatches),
         FrameSize = p.GetValue(FrameSize),
-    }.Validate();
+    };
 
     /// <summary>Options that may differ when resuming (everything else comes from the checkpoint).</summary>
-    public Option[] ResumeAdjustable => [Epochs, Device, Tf32, Workers, MaxBatches, Data];
+    public Option[] ResumeAdjustable => [Epochs, Device, Tf32, Workers, MaxBatches, Data, Threads];
 
     /// <summary>The configuration of a resumed run: the checkpoint's, with the typed adjustable options applied; any other typed option is an error.</summary>
     public TrainConfig AdjustForResume(ParseResult p, TrainConfig fromCheckpoint, IEnumerable<Option> ignore)
     {
+        CliThreads.Apply(p, Threads);
         var allowed = ResumeAdjustable.Concat(ignore).ToHashSet();
         foreach (var o in p.CommandResult.Command.Options)
             if (!allowed.Contains(o) && Given(p, o))

@@ -28,11 +28,13 @@ public static class TrainingPlots
         {
             var s = plot.Add.Scatter(x, y);
             s.LegendText = name;
+            s.MarkerSize = 6;
         }
         plot.Title(title);
         plot.XLabel("epoch");
         plot.YLabel(yLabel);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };   // epochs are whole
+        plot.ShowLegend(Edge.Right);   // outside the data, never over the last points
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 500, ImageFormat.Png));
     }
 
@@ -52,7 +54,7 @@ public static class TrainingPlots
             [.. layers.Select((l, i) => i * (maxK + 1) + (maxK - 1) / 2.0)], [.. layers.Select(l => l.Layer)]);
         plot.Title(title);
         plot.YLabel("spikes per neuron per step");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(900, 500, ImageFormat.Png));
     }
 }

@@ -15,7 +15,7 @@ public sealed record DataLoaderOptions
     /// <summary>Drop the last batch when it has fewer than B samples. Default false.</summary>
     public bool DropLast { get; init; }
     /// <summary>Background threads that decode and augment (&gt;= 1). Default: processor count - 1, at least 1.</summary>
-    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+    public int Workers { get; init; } = MtSnn.Native.ThreadPolicy.DefaultWorkers;
     /// <summary>Batches prepared ahead of the one the training loop takes (&gt;= 1). Default 4.</summary>
     public int Prefetch { get; init; } = 4;
     /// <summary>Augmentation applied to every sample; null means none.</summary>

@@ -54,7 +54,7 @@ public static unsafe partial class CpuNeuronKernel
             Triangle s => BackwardS<TV, TriangleKernel>(io, p, new TriangleKernel(s.Gamma)),
             PiecewiseQuadratic s => BackwardS<TV, PiecewiseQuadraticKernel>(io, p, new PiecewiseQuadraticKernel(s.Alpha)),
             FastSigmoid s => BackwardS<TV, FastSigmoidKernel>(io, p, new FastSigmoidKernel(s.Slope)),
-            var s => throw new NotSupportedException($"the fused CPU kernel has no vectorised form of surrogate {s.GetType().Name} (supported: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)"),
+            var s => throw new NotSupportedException($"the fused CPU kernel has no vectorised form of surrogate {s.GetType().Name} (supported: {FusedSurrogates.Names})"),
         };
 
     private static (double, double) BackwardS<TV, TS>(BackwardIo io, KernelParameters p, TS surrogate)

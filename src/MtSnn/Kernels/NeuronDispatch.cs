@@ -50,7 +50,7 @@ public static class NeuronDispatch
         _ => throw new ArgumentException($"invalid {Variable} '{name}' (allowed: auto, reference, fused)"),
     };
 
-    /// <summary>Why the last Auto choice for a CUDA tensor ran the reference instead of the CUDA kernel (null: it has not happened).</summary>
+    /// <summary>Why the last Auto choice ran the reference instead of a fused kernel it would otherwise have used (a CUDA tensor without the runtime, a custom surrogate; null: it has not happened).</summary>
     public static string? LastFallbackReason { get; private set; }
 
     private static int _noticePrinted;
@@ -64,17 +64,36 @@ public static class NeuronDispatch
     internal static bool IsCudaKernelInput(Tensor x) =>
         x.device_type == TorchSharp.DeviceType.CUDA && x.dtype is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
 
-    /// <summary>The backend that will run <paramref name="x"/> when <paramref name="requested"/> is asked for.</summary>
-    public static NeuronBackend Choose(Tensor x, NeuronBackend requested, bool storeMembrane)
+    /// <summary>
+    /// The backend that will run <paramref name="x"/> when <paramref name="requested"/> is asked for, with
+    /// <paramref name="surrogate"/> (null: a built-in one). A surrogate the fused kernels have no form of
+    /// (<see cref="FusedSurrogates.Supported"/>: a user's own subclass) runs on the reference under auto, with one
+    /// notice on stderr, and is refused under fused.
+    /// </summary>
+    public static NeuronBackend Choose(Tensor x, NeuronBackend requested, bool storeMembrane, Surrogate? surrogate = null)
     {
         var b = requested == NeuronBackend.Auto ? Default : requested;
+        bool known = surrogate is null || FusedSurrogates.Supported(surrogate);
         return b switch
         {
             NeuronBackend.Reference => NeuronBackend.Reference,
             NeuronBackend.Fused when storeMembrane => throw new NotSupportedException("the fused neuron does not record the membrane sequence (StoreMembrane); use the reference backend"),
+            NeuronBackend.Fused when !known => throw new NotSupportedException($"the fused neuron kernels have no form of surrogate {surrogate!.GetType().Name} (supported: {FusedSurrogates.Names}); use the auto or reference backend"),
             NeuronBackend.Fused => NeuronBackend.Fused,
-            _ => HasFusedKernel(x) && !storeMembrane ? NeuronBackend.Fused : AutoFallback(x),
+            NeuronBackend.Auto when !known => CustomSurrogateFallback(surrogate!),
+            NeuronBackend.Auto => HasFusedKernel(x) && !storeMembrane ? NeuronBackend.Fused : AutoFallback(x),
+            _ => throw new ArgumentOutOfRangeException(nameof(requested), b, $"unknown neuron backend {b}"),
         };
+    }
+
+    private static int _customNoticePrinted;
+
+    /// <summary>The reference for a surrogate without a fused form, noting it once per process on stderr.</summary>
+    private static NeuronBackend CustomSurrogateFallback(Surrogate surrogate)
+    {
+        LastFallbackReason = $"surrogate {surrogate.GetType().Name} has no fused kernel form (built in: {FusedSurrogates.Names}); the composed reference runs";
+        if (Interlocked.Exchange(ref _customNoticePrinted, 1) == 0) Console.Error.WriteLine($"mtsnn: notice: {LastFallbackReason}");
+        return NeuronBackend.Reference;
     }
 
     /// <summary>The reference, noting (once on stderr) when a CUDA tensor missed the CUDA kernel for lack of the runtime.</summary>
@@ -96,7 +115,7 @@ public static class NeuronDispatch
     public static NeuronTrace MultiStep(Tensor x, Tensor v0, NeuronOptions o, Tensor? plifA, Tensor? vth,
         bool storeMembrane, bool recordSpikes, NeuronBackend backend = NeuronBackend.Auto)
     {
-        if (Choose(x, backend, storeMembrane) == NeuronBackend.Reference)
+        if (Choose(x, backend, storeMembrane, o.Surrogate) == NeuronBackend.Reference)
             return ReferenceNeuron.MultiStep(x, v0, o, plifA, vth, storeMembrane);
         var r = FusedNeuron.MultiStep(x, v0, o, plifA, vth, withSpikes: recordSpikes);
         var spikes = r.Spikes?.to_type(x.dtype);

@@ -12,6 +12,7 @@ namespace MtSnn.Native;
 /// <list type="bullet">
 /// <item>repairs TorchSharp's shim in place when the system libstdc++ lacks GLIBCXX_3.4.32 (see <see cref="ShimRepair"/>);</item>
 /// <item>honours <c>MTSNN_LIBTORCH=&lt;dir&gt;</c>: the libtorch in that folder (e.g. a PyTorch install's <c>torch/lib</c>, with CUDA) is loaded instead of the packaged CPU one;</item>
+/// <item>makes libtorch's OpenMP threads wait passively (<see cref="ThreadPolicy"/>);</item>
 /// <item>honours <c>MTSNN_MALLOC=retain</c>: glibc keeps freed memory for reuse (see <see cref="CpuAllocator"/>).</item>
 /// </list>
 /// Failures are not hidden: <see cref="EnsureInitialized"/> throws <see cref="NativeRuntimeException"/> with one line saying what is wrong.
@@ -65,6 +66,7 @@ public static class TorchRuntime
     private static RuntimeReport Initialize()
     {
         var report = PrepareNatives();
+        ThreadPolicy.ApplyWaitPolicy();   // before libtorch (and its libgomp) loads
         // After the shim work, so that a bad MTSNN_MALLOC leaves TorchSharp loadable; still before any tensor.
         CpuAllocator.EnsureConfigured();
         return report;
@@ -83,8 +85,9 @@ public static class TorchRuntime
             {
                 var r = ShimRepair.RepairInPlace(shim, ShimRepair.DefaultCacheRoot());
                 repairs.Add(r);
-                if (r.Outcome != ShimRepairOutcome.NotNeeded)
-                    Console.Error.WriteLine($"mtsnn: notice: system libstdc++ lacks {ShimRepair.MissingVersion}; using a corrected copy of TorchSharp's native shim ({(r.Outcome == ShimRepairOutcome.Patched ? "made now" : "from cache")}: {r.CachedCopy})");
+                // Only a newly made copy is news; putting the cached copy back after a build is silent (mtsnn doctor shows it).
+                if (r.Outcome == ShimRepairOutcome.Patched)
+                    Console.Error.WriteLine($"mtsnn: notice: system libstdc++ lacks {ShimRepair.MissingVersion}; made a corrected copy of TorchSharp's native shim: {r.CachedCopy}");
             }
         }
 

@@ -98,7 +98,7 @@ public sealed record NeuronOptions
         if (Dynamics != Dynamics.IF && (!double.IsFinite(Tau) || Tau <= 1)) Fail($"tau must be finite and > 1 (got {Tau})");
         if (!double.IsFinite(VReset)) Fail($"V_reset must be finite (got {VReset})");
         if (VInit is { } vi && !double.IsFinite(vi)) Fail($"V_init must be finite (got {vi})");
-        if (Surrogate is null) Fail("surrogate must be set (allowed: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)");
+        if (Surrogate is null) Fail($"surrogate must be set (allowed: {Surrogate.BuiltInNames})");
         if (EffectivePreset == ThresholdPreset.Explicit)
         {
             if (Thresholds.IsDefault || Thresholds.Length != Levels) Fail($"explicit preset needs K = {Levels} thresholds (got {(Thresholds.IsDefault ? 0 : Thresholds.Length)})");

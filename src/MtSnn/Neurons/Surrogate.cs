@@ -15,6 +15,9 @@ public abstract record Surrogate
     /// <summary>The same derivative on one float (used by the fused kernels and by tests).</summary>
     public abstract float Derivative(float u);
 
+    /// <summary>The built-in surrogates' command-line names, for help and messages.</summary>
+    public const string BuiltInNames = "atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid";
+
     /// <summary>Parses a name as typed on the command line (atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid), with an optional parameter.</summary>
     public static Surrogate Parse(string name, double? parameter = null) => name.ToLowerInvariant().Replace("_", "-") switch
     {
@@ -24,7 +27,7 @@ public abstract record Surrogate
         "triangle" => new Triangle(parameter ?? 1.0),
         "piecewise-quadratic" or "piecewisequadratic" => new PiecewiseQuadratic(parameter ?? 1.0),
         "fast-sigmoid" or "fastsigmoid" => new FastSigmoid(parameter ?? 25.0),
-        _ => throw new ArgumentException($"unknown surrogate '{name}' (allowed: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)"),
+        _ => throw new ArgumentException($"unknown surrogate '{name}' (allowed: {BuiltInNames})"),
     };
 
     /// <summary>Rejects non-positive or non-finite parameters.</summary>

@@ -25,12 +25,15 @@ public sealed record TrainConfig
     public int T { get; init; } = 4;
     public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 64;
-    public double Lr { get; init; } = 0.1;
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+    /// <summary>Base learning rate; unless set, <see cref="TrainingRecipe.DefaultLr"/> of <see cref="Optimizer"/> and <see cref="Model"/>.</summary>
+    public double Lr { get => _lr ?? TrainingRecipe.DefaultLr(Optimizer, Model); init => _lr = value; }
+    private readonly double? _lr;
+    /// <summary>The optimizer; default <see cref="TrainingRecipe.DefaultOptimizer"/>.</summary>
+    public OptimizerKind Optimizer { get; init; } = TrainingRecipe.DefaultOptimizer;
     public double Momentum { get; init; } = 0.9;
     public bool Nesterov { get; init; }
     public double WeightDecay { get; init; }
-    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+    public ScheduleKind Schedule { get; init; } = TrainingRecipe.DefaultSchedule;
     /// <summary>Linear warm-up length in epochs (may be fractional).</summary>
     public double Warmup { get; init; }
     /// <summary>Step schedule: epochs between decays.</summary>
@@ -47,7 +50,7 @@ public sealed record TrainConfig
     /// <summary>Random-crop (and, for colour images, horizontal flip) augmentation of training images.</summary>
     public bool Augment { get; init; }
     /// <summary>Data loader threads.</summary>
-    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+    public int Workers { get; init; } = MtSnn.Native.ThreadPolicy.DefaultWorkers;
     public string Device { get; init; } = "cpu";
     /// <summary>TF32 on CUDA for matmuls and convolutions (<see cref="Tf32Settings"/>): true on, false off, null libtorch's defaults (matmul off, convolutions on).</summary>
     public bool? Tf32 { get; init; }
@@ -97,7 +100,7 @@ public sealed record TrainConfig
             ["epochs"] = Epochs,
             ["batch-size"] = BatchSize,
             ["lr"] = MtSnn.IO.RoundTripNumber.Json(Lr),
-            ["optimizer"] = Optimizer.ToString().ToLowerInvariant(),
+            ["optimizer"] = NameOf(Optimizer),
             ["momentum"] = MtSnn.IO.RoundTripNumber.Json(Momentum),
             ["nesterov"] = Nesterov,
             ["weight-decay"] = MtSnn.IO.RoundTripNumber.Json(WeightDecay),
@@ -134,7 +137,7 @@ public sealed record TrainConfig
             var keys = d.ToJson().Select(kv => kv.Key).Union(NeuronOptionsJson.Keys).ToList();
             if (j.Select(kv => kv.Key).FirstOrDefault(k => !keys.Contains(k)) is { } unknown)
                 throw new FormatException($"unknown key '{unknown}' (allowed: {string.Join(", ", keys)})");
-            return new TrainConfig
+            var config = new TrainConfig
             {
                 Dataset = S(j, "dataset") ?? d.Dataset,
                 DataDir = S(j, "data"),
@@ -143,7 +146,6 @@ public sealed record TrainConfig
                 T = j["T"]?.GetValue<int>() ?? d.T,
                 Epochs = j["epochs"]?.GetValue<int>() ?? d.Epochs,
                 BatchSize = j["batch-size"]?.GetValue<int>() ?? d.BatchSize,
-                Lr = j["lr"]?.GetValue<double>() ?? d.Lr,
                 Optimizer = S(j, "optimizer") is { } o ? ParseOptimizer(o) : d.Optimizer,
                 Momentum = j["momentum"]?.GetValue<double>() ?? d.Momentum,
                 Nesterov = j["nesterov"]?.GetValue<bool>() ?? d.Nesterov,
@@ -165,6 +167,7 @@ public sealed record TrainConfig
                 MaxBatches = j["max-batches"]?.GetValue<int>() ?? d.MaxBatches,
                 FrameSize = j["frame-size"]?.GetValue<int?>() ?? d.FrameSize,
             };
+            return j["lr"] is { } lr ? config with { Lr = lr.GetValue<double>() } : config;
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
         {
@@ -172,14 +175,19 @@ public sealed record TrainConfig
         }
     }
 
-    /// <summary>Parses the command-line optimizer name (sgd, adam, adamw).</summary>
-    public static OptimizerKind ParseOptimizer(string name) => name.ToLowerInvariant() switch
+    /// <summary>The command-line name of <paramref name="kind"/> (sgd, adam, adamw).</summary>
+    public static string NameOf(OptimizerKind kind) => kind switch
     {
-        "sgd" => OptimizerKind.Sgd,
-        "adam" => OptimizerKind.Adam,
-        "adamw" => OptimizerKind.AdamW,
-        _ => throw new ArgumentException($"unknown optimizer '{name}' (allowed: sgd, adam, adamw)"),
+        OptimizerKind.Sgd => "sgd",
+        OptimizerKind.Adam => "adam",
+        OptimizerKind.AdamW => "adamw",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"unknown optimizer {kind}"),
     };
+
+    /// <summary>Parses the command-line optimizer name (sgd, adam, adamw).</summary>
+    public static OptimizerKind ParseOptimizer(string name) =>
+        Enum.GetValues<OptimizerKind>().Where(k => NameOf(k) == name.Trim().ToLowerInvariant()).Select(k => (OptimizerKind?)k).FirstOrDefault()
+        ?? throw new ArgumentException($"unknown optimizer '{name}' (allowed: {string.Join(", ", Enum.GetValues<OptimizerKind>().Select(NameOf))})");
 
     /// <summary>A short label for tables: <c>cascade K=4 pow2 T=1</c>.</summary>
     public string Label => Neuron.Mode == FiringMode.Single

@@ -16,7 +16,7 @@ namespace MtSnn.Training;
 /// batch to <c>[T, B, C, H, W]</c>, forward to per-step logits <c>[T, B, classes]</c>, loss, backward, optional
 /// gradient clipping, optimizer step at the scheduled learning rate; every step inside its own dispose scope. After each
 /// epoch: test evaluation, <c>last.ckpt</c> (and <c>best.ckpt</c> on a new best test accuracy), metrics.csv,
-/// summary.json and TensorBoard scalars in the output folder, if one is given.
+/// summary.json and TensorBoard scalars and histograms in the output folder, if one is given.
 /// <para>
 /// On CUDA the loop never waits for the device within a step: batches come in pinned memory and are copied
 /// asynchronously, and the step metrics stay on the device until a read-back every <see cref="ReadBackInterval"/> steps
@@ -52,6 +52,7 @@ public sealed class Trainer : IDisposable
     {
         Config = config.Validate();
         Device = Devices.Resolve(config.Device);
+        ThreadPolicy.ApplyFor(config.Workers);   // intra-op threads: what the loader threads leave, or --threads
         _readBackInterval = Device.type == DeviceType.CUDA ? 25 : 1;
         _data = new TrainingData(config, pinMemory: Device.type == DeviceType.CUDA);
         torch.manual_seed(config.Seed);
@@ -207,7 +208,9 @@ public sealed class Trainer : IDisposable
         if (best) CheckpointFile.Save(_outputs.BestCheckpoint, ck);
         _outputs.WriteMetrics(_history);
         _outputs.WriteSummary(Result(eval));
-        (_tensorBoard ??= new TensorBoardLog(_outputs.TensorBoardDir)).Epoch(metrics, eval);
+        _tensorBoard ??= new TensorBoardLog(_outputs.TensorBoardDir);
+        _tensorBoard.Epoch(metrics, eval);
+        _tensorBoard.Histograms(Model, NeuronRates.OnFirstBatch(Model, _data.TestLoader, _encoder, Device), metrics.Epoch);
     }
 
     private TrainingResult Result(EvalResult final) => new(Config, _history, _bestAccuracy, _bestEpoch, final, _history.Sum(h => h.Seconds))
@@ -248,12 +251,14 @@ public sealed class Trainer : IDisposable
     {
         OptimizerKind.Sgd => optim.SGD(parameters, c.Lr, momentum: c.Momentum, weight_decay: c.WeightDecay, nesterov: c.Nesterov),
         OptimizerKind.Adam => optim.Adam(parameters, c.Lr, weight_decay: c.WeightDecay),
-        _ => optim.AdamW(parameters, c.Lr, weight_decay: c.WeightDecay),
+        OptimizerKind.AdamW => optim.AdamW(parameters, c.Lr, weight_decay: c.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(c), c.Optimizer, $"unknown optimizer {c.Optimizer}"),
     };
 
     public void Dispose()
     {
         _tf32Before.Set();
+        _tensorBoard?.Dispose();
         _data.Dispose();
         _optimizer.Dispose();
         Model.Dispose();

@@ -110,6 +110,52 @@ public class NativeLoadScenarioTests
         AssertDoctorWorked(r, expectRepair: true);
     }
 
+    /// <summary>
+    /// The README's Install section for the library: MtSnn.Runtime and MtSnn packed into a local feed, a fresh console
+    /// project outside the repository gets them with <c>dotnet add package</c> and runs an MT neuron (which needs
+    /// TorchSharp's natives and the shim repair to work from the package).
+    /// </summary>
+    [Fact]
+    public void Library_packages_from_a_local_feed()
+    {
+        using var tmp = new TempDir();
+        foreach (var project in new[] { "MtSnn.Runtime", "MtSnn" })
+        {
+            var pack = Repo.Run("dotnet", ["pack", Path.Combine(Repo.Root, "src", project, project + ".csproj"), "-c", "Release", "-o", tmp["feed"], .. Isolated(tmp)], env: Env(tmp));
+            Assert.True(pack.ExitCode == 0, pack.ToString());
+            using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(tmp["feed"], $"{project}.{ThisVersion()}.nupkg"));
+            string nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).ReadToEnd();
+            Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
+            Assert.Contains("<readme>README.md</readme>", nuspec);
+            Assert.DoesNotContain("Package Description", nuspec);
+            if (project == "MtSnn") Assert.Contains($"<dependency id=\"MtSnn.Runtime\" version=\"{ThisVersion()}\"", nuspec);
+        }
+        var env = Env(tmp);
+        env["NUGET_PACKAGES"] = tmp["nuget"];
+        Directory.CreateDirectory(tmp["app"]);
+        File.WriteAllText(tmp["app/app.csproj"], """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+            </Project>
+            """);
+        File.WriteAllText(tmp["app/Program.cs"], """
+            using MtSnn.Neurons;
+            using static TorchSharp.torch;
+            var node = new MultiThresholdNode(new NeuronOptions { Dynamics = Dynamics.IF, Mode = FiringMode.Cascade, Levels = 2 });
+            using var scope = NewDisposeScope();
+            Console.WriteLine($"sum {node.forward(full(new long[] { 1, 1, 3 }, 1.5f)).sum().item<float>()}");
+            """);
+        // the local feed next to the user's own sources (TorchSharp comes from there)
+        File.WriteAllText(tmp["app/nuget.config"], $"""<?xml version="1.0" encoding="utf-8"?><configuration><packageSources><add key="local" value="{tmp["feed"]}" /></packageSources></configuration>""");
+        var add = Repo.Run("dotnet", ["add", tmp["app/app.csproj"], "package", "MtSnn", "--version", ThisVersion()], env: env);
+        Assert.True(add.ExitCode == 0, add.ToString());
+        var run = Repo.Run("dotnet", ["run", "--project", tmp["app/app.csproj"]], env: env);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        // IF: H = 1.5 >= theta_1 = 1 fires level 1 (lambda 1), the residual 0.5 >= theta_2 = 0.5 fires level 2 (lambda 0.5): O = 1.5 per neuron
+        Assert.Contains("sum 4.5", run.StdOut);
+        Assert.DoesNotContain("mtsnn: notice", run.StdOut);
+    }
+
     private static string ThisVersion() =>
         typeof(TorchRuntime).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.1.0";
 }

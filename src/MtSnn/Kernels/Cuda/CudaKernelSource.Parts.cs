@@ -73,7 +73,7 @@ public static partial class CudaKernelSource
             Triangle s => $"return fmaxf(0.0f, {F((float)s.Gamma)} - fabsf(u)) / {F((float)(s.Gamma * s.Gamma))};",
             PiecewiseQuadratic s => $"return fmaxf(0.0f, {F((float)s.Alpha)} - fabsf(u) * {F((float)(s.Alpha * s.Alpha))});",
             FastSigmoid s => $"float d = 1.0f + fabsf(u) * {F((float)s.Slope)}; return 1.0f / (d * d);",
-            var s => throw new NotSupportedException($"the CUDA kernel has no form of surrogate {s.GetType().Name} (supported: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)"),
+            var s => throw new NotSupportedException($"the CUDA kernel has no form of surrogate {s.GetType().Name} (supported: {FusedSurrogates.Names})"),
         };
         return $"__device__ __forceinline__ float mt_surrogate(float u) {{ {body} }}\n";
     }
