@@ -62,21 +62,36 @@ public sealed class DataParallel : IDataParallel, IDisposable
     public void Synchronize(SpikingModel model, TrainConfig config)
     {
         ArgumentNullException.ThrowIfNull(model);
-        long mine = ConfigHash(config);
-        using (var scope = NewDisposeScope())
-        {
-            var root = tensor(new[] { mine }, int64).to(_device);
-            Collectives.Broadcast(root);
-            long theirs = root.cpu().item<long>();
-            var first = tensor(new[] { (long)(mine == theirs ? WorldSize : Rank) }, int64).to(_device);
-            Collectives.AllReduce(first, ReduceOp.Min);
-            long bad = first.cpu().item<long>();
-            if (bad < WorldSize)
-                throw new RankMismatchException($"rank {bad}'s configuration differs from rank 0's (model, T, levels, seed or another training option; config hash {(Rank == bad ? mine : theirs):x16} vs {(Rank == bad ? theirs : mine):x16}): start every rank with the same options");
-        }
+        if (FirstDiffering(ConfigHash(config)) is { } bad)
+            throw new RankMismatchException($"rank {bad}'s configuration differs from rank 0's (model, T, levels, seed or another training option): start every rank with the same options");
         using var noGrad = no_grad();
         foreach (var (_, p) in model.named_parameters()) Collectives.Broadcast(p);
         SynchronizeBuffers(model);
+    }
+
+    /// <inheritdoc/>
+    public void CheckConsistent(SpikingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var scope = NewDisposeScope())
+            foreach (var (_, p) in model.named_parameters())
+                hash.AppendData(p.detach().cpu().contiguous().bytes);
+        if (FirstDiffering(BitConverter.ToInt64(hash.GetHashAndReset(), 0)) is { } bad)
+            throw new InvalidOperationException($"rank {bad}'s parameters are no longer bit-identical to rank 0's after the gradient averaging (a non-deterministic reduction or a rank that skipped a step)");
+    }
+
+    /// <summary>The lowest rank whose <paramref name="mine"/> differs from rank 0's, or null when all agree (two collectives).</summary>
+    private long? FirstDiffering(long mine)
+    {
+        using var scope = NewDisposeScope();
+        var root = tensor(new[] { mine }, int64).to(_device);
+        Collectives.Broadcast(root);
+        long theirs = root.cpu().item<long>();
+        var first = tensor(new[] { (long)(mine == theirs ? WorldSize : Rank) }, int64).to(_device);
+        Collectives.AllReduce(first, ReduceOp.Min);
+        long bad = first.cpu().item<long>();
+        return bad < WorldSize ? bad : null;
     }
 
     /// <inheritdoc/>

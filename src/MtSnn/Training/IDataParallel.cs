@@ -27,6 +27,8 @@ public interface IDataParallel
     void AverageGradients(IReadOnlyList<Parameter> parameters, int localCount, int globalCount);
     /// <summary>Copies rank 0's buffers (BatchNorm running statistics) to every rank.</summary>
     void SynchronizeBuffers(SpikingModel model);
+    /// <summary>Throws when any rank's parameters are not bit-identical to rank 0's (called after every epoch).</summary>
+    void CheckConsistent(SpikingModel model);
     /// <summary>Replaces each value by its sum over all ranks (float64).</summary>
     void Sum(double[] values);
 }

@@ -202,6 +202,7 @@ public sealed class Trainer : IDisposable
         var eval = Evaluate();
         _lastEval = eval;
         var metrics = new EpochMetrics(epoch + 1, lr, sums.LossSum / sums.Images, (double)sums.Correct / sums.Images, eval.Loss, eval.Accuracy, sums.Images / seconds, seconds);
+        _parallel?.CheckConsistent(Model);
         _history.Add(metrics);
         bool best = _bestEpoch == 0 || eval.Accuracy > _bestAccuracy;
         if (best) { _bestAccuracy = eval.Accuracy; _bestEpoch = epoch + 1; }

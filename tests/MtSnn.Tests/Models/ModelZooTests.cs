@@ -16,7 +16,7 @@ public class ModelZooTests
     public void Names_AreExactlyThePublishedSet()
     {
         Assert.Equal(
-            ["digits-cnn", "plif-net", "vgg11", "vgg16", "resnet19", "resnet20", "spiking-resnet18", "spiking-resnet34", "sew-resnet18", "sew-resnet34"],
+            ["digits-cnn", "digits-mlp", "plif-net", "vgg11", "vgg16", "resnet19", "resnet20", "spiking-resnet18", "spiking-resnet34", "sew-resnet18", "sew-resnet34"],
             ModelZoo.Names);
     }
 
