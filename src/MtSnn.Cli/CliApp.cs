@@ -126,9 +126,10 @@ public static class CliApp
     public static bool IsBadInput(Exception e) => e is ArgumentException or FormatException or InvalidDataException
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException
         or NativeRuntimeException or ElfFormatException or UsageException or NotSupportedException
-        or MtSnn.Data.DatasetException or MtSnn.Runtime.Format.ModelFormatException;
+        or MtSnn.Data.DatasetException or MtSnn.Distributed.NativeCollectiveException or MtSnn.Runtime.Format.ModelFormatException;
 
-    private static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
+    /// <summary>The first line of <paramref name="s"/>.</summary>
+    internal static string FirstLine(string s) => s.Split('\n')[0].TrimEnd('\r');
 
     private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 }

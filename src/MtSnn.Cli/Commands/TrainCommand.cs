@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MtSnn.Cli.Training;
 using MtSnn.IO;
+using MtSnn.Distributed;
 using MtSnn.Training;
 
 namespace MtSnn.Cli.Commands;
@@ -18,30 +19,40 @@ public static class TrainCommand
         var outDir = new Option<string?>("--out", "-o") { Description = "Output folder (checkpoints, metrics.csv, summary.json, tb/, plots)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/last.ckpt (its configuration; only --epochs, --device, --tf32, --workers, --max-batches, --data may change; a new --epochs re-spreads the schedule over the new total)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress: print only the final table." };
+        var distributed = new Option<string>("--distributed")
+        {
+            Description = $"Data-parallel backend when started by mpirun, torchrun or srun: {string.Join(", ", DistributedModes.Names)} (auto: nccl for --device cuda, mpi for cpu, off for one rank). The global batch is --batch-size x ranks; --lr is used as given.",
+            DefaultValueFactory = _ => "auto",
+        };
         var cmd = new Command("train", "Train a multi-threshold spiking neural network.");
         options.AddTo(cmd);
         cmd.Options.Add(outDir);
         cmd.Options.Add(resume);
         cmd.Options.Add(quiet);
+        cmd.Options.Add(distributed);
         cmd.SetAction(p0 =>
         {
             var p = options.WithConfig(cmd, p0);
             var stdout = p0.InvocationConfiguration.Output;
             string? dir = p.GetValue(outDir);
-            Func<ITrainingObserver?, Trainer> create;
+            bool isQuiet = p.GetValue(quiet);
+            var mode = DistributedModes.Parse(p.GetValue(distributed)!);
+            TrainConfig config;
+            Checkpoint? ck = null;
             if (p.GetValue(resume))
             {
                 if (dir is null) throw new UsageException("--resume needs --out DIR (the folder holding last.ckpt)");
                 string last = new RunOutputs(dir).LastCheckpoint;
                 MtSnn.IO.InputFile.Require(last, "--resume: checkpoint");
-                create = o => Trainer.Resume(last, dir, o, c => options.AdjustForResume(p, c, [outDir, resume, quiet, options.Config]));
+                ck = CheckpointFile.Load(last);
+                config = options.AdjustForResume(p, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
             }
-            else
+            else config = options.Build(p);
+            return DistributedRun.Run(mode, config, LaunchEnvironment.Current, p0.InvocationConfiguration.Error, (c, parallel) =>
             {
-                var config = options.Build(p);
-                create = o => new Trainer(config, dir, o);
-            }
-            return Run(create, dir, stdout, p.GetValue(quiet));
+                bool writer = parallel is null || parallel.Rank == 0;
+                return Run(o => new Trainer(c, writer ? dir : null, writer ? o : null, ck, parallel), writer ? dir : null, writer ? stdout : TextWriter.Null, isQuiet, parallel);
+            });
         });
         return cmd;
     }
@@ -49,7 +60,7 @@ public static class TrainCommand
     /// <summary>True when writing to a real terminal (progress bar); false for redirected or captured output (one line per epoch).</summary>
     public static bool Interactive(TextWriter stdout) => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
 
-    private static int Run(Func<ITrainingObserver?, Trainer> create, string? dir, TextWriter stdout, bool quiet)
+    private static int Run(Func<ITrainingObserver?, Trainer> create, string? dir, TextWriter stdout, bool quiet, DataParallel? parallel)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -62,7 +73,7 @@ public static class TrainCommand
                 throw new UsageException($"nothing to do: the checkpoint already has {trainer.EpochsDone} of {trainer.Config.Epochs} epochs (pass a larger --epochs)");
             var folder = dir is null ? null : OutputFolder.Prepare(dir, "--out");
             int startEpochs = trainer.EpochsDone;
-            try { return Train(trainer, observer, cts, dir, stdout, quiet); }
+            try { return Train(trainer, observer, cts, dir, stdout, quiet, parallel); }
             catch when (trainer.EpochsDone == startEpochs)
             {
                 folder?.RemoveIfCreated();   // failed before its first epoch: leave nothing behind
@@ -80,9 +91,10 @@ public static class TrainCommand
         }
     }
 
-    private static int Train(Trainer trainer, ITrainingObserver? observer, CancellationTokenSource cts, string? dir, TextWriter stdout, bool quiet)
+    private static int Train(Trainer trainer, ITrainingObserver? observer, CancellationTokenSource cts, string? dir, TextWriter stdout, bool quiet, DataParallel? parallel)
     {
-        if (!quiet) stdout.WriteLine($"training {trainer.Config.Model} on {trainer.Config.Dataset}: {trainer.Config.Neuron.Dynamics} {trainer.Config.Label}, {trainer.Config.Epochs} epochs, batch {trainer.Config.BatchSize}, {trainer.BatchesPerEpoch} batches/epoch, device {trainer.Device}{(trainer.EpochsDone > 0 ? $", resuming after epoch {trainer.EpochsDone}" : "")}");
+        string ranks = parallel is null ? "" : $" x {parallel.WorldSize} ranks ({parallel.Collectives.Description}) = global batch {trainer.Config.BatchSize * parallel.WorldSize}";
+        if (!quiet) stdout.WriteLine($"training {trainer.Config.Model} on {trainer.Config.Dataset}: {trainer.Config.Neuron.Dynamics} {trainer.Config.Label}, {trainer.Config.Epochs} epochs, batch {trainer.Config.BatchSize}{ranks}, {trainer.BatchesPerEpoch} batches/epoch, device {trainer.Device}{(trainer.EpochsDone > 0 ? $", resuming after epoch {trainer.EpochsDone}" : "")}");
         TrainingResult result = observer is SpectreProgress sp ? sp.Run(() => trainer.Run(cts.Token)) : trainer.Run(cts.Token);
         if (dir is not null) TrainingPlots.Save(result, dir);
         if (!quiet) stdout.WriteLine();

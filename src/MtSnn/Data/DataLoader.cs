@@ -38,10 +38,8 @@ public sealed class DataLoader : IDisposable
     /// <summary>Shape [C, H, W] of one image of a batch (after the transform).</summary>
     public ImageShape OutputShape { get; }
 
-    /// <summary>Batches per epoch: ceil(N / B), or floor(N / B) with DropLast.</summary>
-    public int BatchesPerEpoch => Options.DropLast
-        ? Dataset.Count / Options.BatchSize
-        : (Dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+    /// <summary>Batches per epoch: ceil(N / (B·W)), or floor(N / (B·W)) with DropLast (W = the shard count, 1 for a single process).</summary>
+    public int BatchesPerEpoch => Options.Shard.Batches(Dataset.Count, Options.BatchSize, Options.DropLast);
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the data set's indices.</summary>
     public int[] Order(int epoch)
@@ -71,7 +69,7 @@ public sealed class DataLoader : IDisposable
 
     private IEnumerable<Batch> Enumerate(int epoch)
     {
-        int[] order = Order(epoch);
+        int[] order = Options.Shard.Select(Order(epoch), Options.BatchSize, Options.DropLast);
         using var run = new LoaderEpoch(this, order, epoch);
         _running[run] = 0;
         try

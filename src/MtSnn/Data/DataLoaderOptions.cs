@@ -18,6 +18,11 @@ public sealed record DataLoaderOptions
     public int Workers { get; init; } = MtSnn.Native.ThreadPolicy.DefaultWorkers;
     /// <summary>Batches prepared ahead of the one the training loop takes (&gt;= 1). Default 4.</summary>
     public int Prefetch { get; init; } = 4;
+    /// <summary>
+    /// This rank's part of each epoch in data-parallel training (<see cref="Data.DataShard"/>): the loader yields one batch
+    /// per global batch, of this rank's part of it (B samples, fewer or none in the last). Default: the whole epoch.
+    /// </summary>
+    public DataShard Shard { get; init; } = DataShard.Whole;
     /// <summary>Augmentation applied to every sample; null means none.</summary>
     public TransformPipeline? Transform { get; init; }
     /// <summary>
@@ -35,6 +40,7 @@ public sealed record DataLoaderOptions
         if (BatchSize < 1) throw new ArgumentException($"BatchSize is {BatchSize}; it must be >= 1");
         if (Workers is < 1 or > 256) throw new ArgumentException($"Workers is {Workers}; allowed 1..256");
         if (Prefetch is < 1 or > 1024) throw new ArgumentException($"Prefetch is {Prefetch}; allowed 1..1024");
+        Shard.Validate();
         return this;
     }
 }

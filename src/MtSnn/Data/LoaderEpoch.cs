@@ -131,7 +131,7 @@ internal sealed class LoaderEpoch : IDisposable
                 if (_stopping || _next >= Batches) return;
                 b = _next++;
             }
-            int start = b * opt.BatchSize, count = Math.Min(opt.BatchSize, _order.Length - start);
+            int start = b * opt.BatchSize, count = Math.Clamp(_order.Length - start, 0, opt.BatchSize);   // 0: a rank's empty part of a short last global batch
             float[] images = _loader.RentBuffer(count * outShape.Size);
             var labels = new long[count];
             var indices = new int[count];

@@ -2,11 +2,12 @@ namespace MtSnn.Models;
 
 /// <summary>
 /// The models by name. Stages (the keys of <see cref="ModelSpec.StageOverrides"/>) per model:
-/// digits-cnn and plif-net: stage1, stage2, classifier; vgg11/vgg16: stage1..stage5 (the convs before each pooling);
+/// digits-cnn and plif-net: stage1, stage2, classifier; digits-mlp: hidden; vgg11/vgg16: stage1..stage5 (the convs before each pooling);
 /// resnet19: stem, stage1..stage3, classifier; resnet20: stem, stage1..stage3; the ImageNet ResNets: stem,
 /// stage1..stage4 (torchvision's layer1..layer4).
 /// <list type="bullet">
 /// <item><c>digits-cnn</c>: a small conv net for the 8x8 digits (<see cref="DigitsCnn"/>).</item>
+/// <item><c>digits-mlp</c>: a spiking MLP without BatchNorm (<see cref="DigitsMlp"/>).</item>
 /// <item><c>plif-net</c>: the PLIF paper's Fashion-MNIST net (<see cref="PlifNet"/>).</item>
 /// <item><c>vgg11</c>, <c>vgg16</c>: CIFAR VGG, configurations A and D, average pooling, one FC (<see cref="SpikingVgg"/>).</item>
 /// <item><c>resnet19</c>: TET/TEBN's CIFAR ResNet-19 (<see cref="ResNetLayout.ResNet19"/>).</item>
@@ -20,6 +21,7 @@ public static class ModelZoo
     private static readonly (string Name, Func<ModelSpec, SpikingModel> Create)[] Entries =
     [
         ("digits-cnn", spec => new DigitsCnn(spec)),
+        ("digits-mlp", spec => new DigitsMlp(spec)),
         ("plif-net", spec => new PlifNet(spec)),
         ("vgg11", spec => new SpikingVgg("vgg11", spec, SpikingVgg.Vgg11)),
         ("vgg16", spec => new SpikingVgg("vgg16", spec, SpikingVgg.Vgg16)),

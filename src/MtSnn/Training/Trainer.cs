@@ -27,6 +27,12 @@ namespace MtSnn.Training;
 /// Poisson draws are functions of (seed, epoch, batch), and the global generator is re-seeded from (seed, epoch) at each
 /// epoch start; so a run resumed from a checkpoint continues exactly as the uninterrupted run (on the same device).
 /// </para>
+/// <para>
+/// Data-parallel (an <see cref="IDataParallel"/> given): every rank trains on its part of each global batch of B·W
+/// samples, the gradients are averaged over the global batch before clipping and the step, buffers are copied from rank 0
+/// before each evaluation, and the evaluation and the epoch metrics are summed over ranks (the test accuracy is that of
+/// the whole test set). Poisson draws are seeded per (epoch, batch, rank).
+/// </para>
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -46,20 +52,29 @@ public sealed class Trainer : IDisposable
     private EvalResult? _lastEval;
     private int _readBackInterval;
     private readonly Tf32Settings _tf32Before;
+    private readonly IDataParallel? _parallel;
+    private readonly Parameter[] _parameters;
 
     /// <summary>Sets up data, model and optimizer for <paramref name="config"/>; with <paramref name="resume"/>, continues from that checkpoint.</summary>
-    public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null)
+    /// <param name="config">The run.</param>
+    /// <param name="outDir">Output folder (null: nothing written; in data-parallel training give it on rank 0 only).</param>
+    /// <param name="observer">Progress receiver, or null.</param>
+    /// <param name="resume">Checkpoint to continue from, or null.</param>
+    /// <param name="parallel">The data-parallel group, or null for a single process.</param>
+    public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null, IDataParallel? parallel = null)
     {
         Config = config.Validate();
         Device = Devices.Resolve(config.Device);
         ThreadPolicy.ApplyFor(config.Workers);   // intra-op threads: what the loader threads leave, or --threads
         _readBackInterval = Device.type == DeviceType.CUDA ? 25 : 1;
-        _data = new TrainingData(config, pinMemory: Device.type == DeviceType.CUDA);
+        _parallel = parallel;
+        _data = new TrainingData(config, pinMemory: Device.type == DeviceType.CUDA, parallel?.Shard);
         torch.manual_seed(config.Seed);
         var spec = new ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses, config.Neuron);
         Model = ModelZoo.Create(config.Model, spec);
         Model.to(Device);
-        _optimizer = CreateOptimizer(config, Model.parameters());
+        _parameters = [.. Model.parameters()];
+        _optimizer = CreateOptimizer(config, _parameters);
         int perEpoch = BatchesPerEpoch;
         _schedule = new LearningRateSchedule
         {
@@ -71,15 +86,16 @@ public sealed class Trainer : IDisposable
         _observer = observer;
         if (outDir is not null) _outputs = new RunOutputs(outDir);
         if (resume is not null) Restore(resume);
+        _parallel?.Synchronize(Model, Config);
         _tf32Before = Tf32Settings.Apply(config.Tf32);   // process-wide; Dispose restores the settings before
     }
 
     /// <summary>Opens <paramref name="checkpointPath"/> and continues its run; <paramref name="adjust"/> may change e.g. the epoch count or device.</summary>
-    public static Trainer Resume(string checkpointPath, string? outDir = null, ITrainingObserver? observer = null, Func<TrainConfig, TrainConfig>? adjust = null)
+    public static Trainer Resume(string checkpointPath, string? outDir = null, ITrainingObserver? observer = null, Func<TrainConfig, TrainConfig>? adjust = null, IDataParallel? parallel = null)
     {
         var ck = CheckpointFile.Load(checkpointPath);
         var config = adjust is null ? ck.Config : adjust(ck.Config);
-        return new Trainer(config, outDir, observer, ck);
+        return new Trainer(config, outDir, observer, ck, parallel);
     }
 
     public TrainConfig Config { get; }
@@ -115,7 +131,13 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Evaluates the current model on the test split.</summary>
-    public EvalResult Evaluate() => Evaluator.Evaluate(Model, _data.TestLoader, _encoder, _loss, Device, Config.MaxBatches);
+    public EvalResult Evaluate()
+    {
+        if (_parallel is null) return Evaluator.Evaluate(Model, _data.TestLoader, _encoder, _loss, Device, Config.MaxBatches);
+        _parallel.SynchronizeBuffers(Model);
+        var local = Evaluator.Evaluate(Model, _data.TestLoader, _encoder, _loss, Device, Config.MaxBatches);
+        return EvalReduction.Sum(local, _parallel);
+    }
 
     private void RunEpoch(int epoch, CancellationToken cancel)
     {
@@ -140,15 +162,20 @@ public sealed class Trainer : IDisposable
                 SpikingFunctional.ResetNet(Model);
                 _optimizer.zero_grad();
                 // non_blocking: the loader pins its batches when training on CUDA; the pinned block is not reused before the copy ends
-                var x = _encoder.Encode(batch.Images.to(Device, non_blocking: true), (long)epoch * 1_000_003 + b);
-                var y = batch.Labels.to(Device, non_blocking: true);
-                var logits = Model.forward(x);
-                var loss = _loss.Compute(logits, y);
-                loss.backward();
+                if (batch.Count > 0)   // 0: this rank's part of a short last global batch (it still takes part in the averaging)
+                {
+                    long drawSeed = ((long)epoch * 1_000_003 + b) * (_parallel?.WorldSize ?? 1) + (_parallel?.Rank ?? 0);
+                    var x = _encoder.Encode(batch.Images.to(Device, non_blocking: true), drawSeed);
+                    var y = batch.Labels.to(Device, non_blocking: true);
+                    var logits = Model.forward(x);
+                    var loss = _loss.Compute(logits, y);
+                    loss.backward();
+                    pending.Add(loss, logits.detach().mean([0]).argmax(1).eq(y).sum(), batch.Count);
+                }
+                _parallel?.AverageGradients(_parameters, batch.Count, _data.TrainLoader.Options.Shard.GlobalBatchSize(b, _data.Train.Count, Config.BatchSize));
                 if (Config.ClipGrad > 0) GradientClipping.ClipGradNorm(Model.parameters(), Config.ClipGrad);
                 _optimizer.step();
                 _step++;
-                pending.Add(loss, logits.detach().mean([0]).argmax(1).eq(y).sum(), batch.Count);
             }
             b++;
             bool last = b >= batches;
@@ -161,10 +188,18 @@ public sealed class Trainer : IDisposable
         }
         Fold(pending, sums, epoch, b);   // an epoch that ran out of batches before BatchesPerEpoch
         double seconds = clock.Elapsed.TotalSeconds;
+        if (_parallel is not null)
+        {
+            double[] totals = [sums.LossSum, sums.Correct, sums.Images, seconds];
+            _parallel.Sum(totals);
+            (sums.LossSum, sums.Correct, sums.Images) = (totals[0], (long)Math.Round(totals[1]), (int)Math.Round(totals[2]));
+            seconds = totals[3] / _parallel.WorldSize;   // the ranks run in lock step: their mean epoch time
+        }
         SpikingFunctional.ResetNet(Model);
         var eval = Evaluate();
         _lastEval = eval;
         var metrics = new EpochMetrics(epoch + 1, lr, sums.LossSum / sums.Images, (double)sums.Correct / sums.Images, eval.Loss, eval.Accuracy, sums.Images / seconds, seconds);
+        _parallel?.CheckConsistent(Model);
         _history.Add(metrics);
         bool best = _bestEpoch == 0 || eval.Accuracy > _bestAccuracy;
         if (best) { _bestAccuracy = eval.Accuracy; _bestEpoch = epoch + 1; }

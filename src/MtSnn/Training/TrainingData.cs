@@ -10,9 +10,11 @@ public sealed class TrainingData : IDisposable
     /// <summary>
     /// Opens both splits of the configured data set (throws <see cref="DatasetException"/> with one line when files are
     /// missing). <paramref name="pinMemory"/>: the loaders pin their batches (<see cref="DataLoaderOptions.PinMemory"/>; for CUDA).
+    /// <paramref name="shard"/>: this rank's part of every training and test epoch in data-parallel training.
     /// </summary>
-    public TrainingData(TrainConfig config, bool pinMemory = false)
+    public TrainingData(TrainConfig config, bool pinMemory = false, DataShard? shard = null)
     {
+        shard ??= DataShard.Whole;
         Train = Open(config, DatasetSplit.Train);
         Test = Open(config, DatasetSplit.Test);
         if (Test.NumClasses != Train.NumClasses)
@@ -20,9 +22,9 @@ public sealed class TrainingData : IDisposable
         TrainLoader = new DataLoader(Train, new DataLoaderOptions
         {
             BatchSize = config.BatchSize, Shuffle = true, Seed = config.Seed, Workers = config.Workers,
-            Transform = config.Augment ? Augmentation(Train.Shape) : null, PinMemory = pinMemory,
+            Transform = config.Augment ? Augmentation(Train.Shape) : null, PinMemory = pinMemory, Shard = shard,
         });
-        TestLoader = new DataLoader(Test, new DataLoaderOptions { BatchSize = config.BatchSize, Shuffle = false, Workers = config.Workers, PinMemory = pinMemory });
+        TestLoader = new DataLoader(Test, new DataLoaderOptions { BatchSize = config.BatchSize, Shuffle = false, Workers = config.Workers, PinMemory = pinMemory, Shard = shard });
     }
 
     /// <summary>Every data set name training takes: the image sets and the event sets (frames of T steps).</summary>
