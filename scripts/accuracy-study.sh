@@ -12,7 +12,8 @@
 #   --list     print the runs (group/name, epochs, flags) and their state, run nothing
 # Environment: STUDY_OUT (default out/accuracy-study), MTSNN_FASHION (default ../shared/data/fashion-mnist),
 #   MTSNN_DLL (a published MtSnn.Cli.dll to use; default: build src/MtSnn.Cli in Release and use that),
-#   MTSNN_MALLOC (default retain: about 1.8x faster CPU training, docs/benchmarks.md).
+#   MTSNN_MALLOC (default: default. retain trains about 1.8x faster (docs/benchmarks.md) but a plif-net run then grew
+#   to 13 GB resident and two at once were killed by the kernel's OOM killer on a 24 GB machine shared by others).
 # Every recipe flag is explicit, so the study does not depend on train's defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +48,14 @@ for s in 0 1 2; do
   add "main/cascade-k4-t1-s$s" 15 1 $s 1e-3 mse 1 $(mt cascade 4 pow2)
   add "main/parallel-k4-t1-s$s" 15 1 $s 1e-3 mse 1 $(mt parallel 4 uniform)
   if [[ $s == 0 ]]; then
-    # the cheapest ablations that can explain an early lead come right after the first main seed
+    # the cheapest ablations that can explain an early lead come right after the first main seed; first the MT-specific
+    # surrogate shape (per-level width scaled to the threshold spacing, gradient normalised by the level weights)
+    for m in cascade parallel; do
+      p=pow2; [[ $m == parallel ]] && p=uniform
+      add "ablation/$m-k4-spacing-t1-s0" 5 1 0 1e-3 mse 1 $(mt $m 4 $p) --surrogate-width spacing
+      add "ablation/$m-k4-spacing-norm-t1-s0" 5 1 0 1e-3 mse 1 $(mt $m 4 $p) --surrogate-width spacing --normalize-level-gradient
+      add "ablation/$m-k4-norm-t1-s0" 5 1 0 1e-3 mse 1 $(mt $m 4 $p) --normalize-level-gradient
+    done
     for lr in 2e-3 5e-4; do
       add "ablation/single-t1-lr$lr-s0" 5 1 0 $lr mse 1 $(single)
       add "ablation/cascade-k4-t1-lr$lr-s0" 5 1 0 $lr mse 1 $(mt cascade 4 pow2)
@@ -96,7 +104,7 @@ if [[ -z $dll ]]; then
   dll=src/MtSnn.Cli/bin/Release/net10.0/MtSnn.Cli.dll
 fi
 [[ -f $dll ]] || { echo "accuracy-study.sh: error: MTSNN_DLL '$dll' does not exist" >&2; exit 2; }
-export MTSNN_MALLOC=${MTSNN_MALLOC:-retain}
+export MTSNN_MALLOC=${MTSNN_MALLOC:-default}
 threads=$(( $(nproc) / jobs )); (( threads >= 1 )) || threads=1
 export OMP_NUM_THREADS=$threads
 
