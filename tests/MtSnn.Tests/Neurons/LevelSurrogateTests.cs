@@ -17,7 +17,8 @@ public class LevelSurrogateTests
 {
     public LevelSurrogateTests() => MtSnn.Native.TorchRuntime.EnsureInitialized();
 
-    private static double G(double u) => 1.0 / (1.0 + Math.PI * u * Math.PI * u);
+    /// <summary>ATan(2)'s derivative, written out once for the neuron tests.</summary>
+    private static double G(double u) => NeuronGradientTests.G(u);
 
     [Fact]
     public void Spacings_are_the_cascade_residual_steps_and_the_parallel_threshold_gaps()
