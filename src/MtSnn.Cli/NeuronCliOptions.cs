@@ -24,12 +24,14 @@ public sealed class NeuronCliOptions
     public Option<string?> Reset { get; } = new("--reset") { Description = "Reset rule: soft | hard (default: hard for single, soft for parallel/cascade)." };
     public Option<bool> DetachReset { get; } = new("--detach-reset") { Description = "Treat the reset as a constant in backward." };
     public Option<bool> NoDecayInput { get; } = new("--no-decay-input") { Description = "LIF charge H = V - (V - V_reset)/tau + X instead of H = V + (X - (V - V_reset))/tau." };
+    public Option<string> SurrogateWidth { get; } = Choice("--surrogate-width", "Per-level surrogate width: fixed (every level the same) or spacing (level k stretched to its threshold spacing d_k, unit area: dS_k/du = g(u/d_k)/d_k).", "fixed", "fixed", "spacing");
+    public Option<bool> NormalizeLevelGradient { get; } = new("--normalize-level-gradient") { Description = "Divide every level's surrogate by sum_k lambda_k, so dO/dH has a single threshold's area." };
     public Option<string> Surrogate { get; } = new("--surrogate") { Description = "Surrogate gradient: atan | sigmoid | rectangle | triangle | piecewise-quadratic | fast-sigmoid, optionally name:parameter (e.g. atan:2).", DefaultValueFactory = _ => "atan" };
 
     /// <summary>Adds every option to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
     {
-        foreach (Option o in new Option[] { Dynamics, Mode, Levels, Preset, Thresholds, Weights, Tau, VThreshold, TrainableVThreshold, VReset, Reset, DetachReset, NoDecayInput, Surrogate })
+        foreach (Option o in new Option[] { Dynamics, Mode, Levels, Preset, Thresholds, Weights, Tau, VThreshold, TrainableVThreshold, VReset, Reset, DetachReset, NoDecayInput, Surrogate, SurrogateWidth, NormalizeLevelGradient })
             cmd.Options.Add(o);
     }
 
@@ -81,6 +83,8 @@ public sealed class NeuronCliOptions
             DetachReset = p.GetValue(DetachReset),
             DecayInput = !p.GetValue(NoDecayInput),
             Surrogate = Neurons.Surrogate.Parse(colon < 0 ? sur : sur[..colon], surParam),
+            SurrogateWidth = Enum.Parse<Neurons.SurrogateWidth>(p.GetValue(SurrogateWidth)!, ignoreCase: true),
+            NormalizeLevelGradient = p.GetValue(NormalizeLevelGradient),
         }.Validate();
     }
 

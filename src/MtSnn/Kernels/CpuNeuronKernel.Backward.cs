@@ -24,9 +24,9 @@ public static unsafe partial class CpuNeuronKernel
         int scratchLength = recompute ? 2 * io.Steps * stride + stride : 2 * stride;
         var rule = new BackwardRule(p.Reset == ResetMode.Soft, p.Options.DetachReset, p.Options.Dynamics == Dynamics.PLIF,
             (float)p.VThreshold, (float)p.Options.VReset);
-        fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales)
+        fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales, si = p.SurrogateInverseWidths, sg = p.SurrogateGains)
         {
-            var levels = new LevelTable(th, w, rs, c, p.Levels, (float)p.VThreshold);
+            var levels = new LevelTable(th, w, rs, c, si, sg, p.Levels, (float)p.VThreshold);
             Parallel.For(0, chunks, () => ArrayPool<float>.Shared.Rent(scratchLength), (chunk, _, state) =>
             {
                 int n0 = chunk * len;

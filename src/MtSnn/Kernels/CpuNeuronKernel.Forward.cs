@@ -17,9 +17,9 @@ public static unsafe partial class CpuNeuronKernel
         int chunks = (io.Neurons + len - 1) / len;
         bool soft = p.Reset == ResetMode.Soft;
         float vth = (float)p.VThreshold, vr = (float)p.Options.VReset;
-        fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales)
+        fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales, si = p.SurrogateInverseWidths, sg = p.SurrogateGains)
         {
-            var levels = new LevelTable(th, w, rs, c, p.Levels, vth);
+            var levels = new LevelTable(th, w, rs, c, si, sg, p.Levels, vth);
             Parallel.For(0, chunks, () => ArrayPool<float>.Shared.Rent(len + TV.Count), (chunk, _, state) =>
             {
                 int n0 = chunk * len;

@@ -14,7 +14,7 @@ internal unsafe interface IFiringKernel
 
     /// <summary>
     /// Backward of the fire step: given <c>dL/dO</c> and <c>dL/dS_any</c>, returns <c>dL/dH</c> through the levels
-    /// (surrogate <c>dS_k/du = g(u - theta_k)</c>) and adds <c>dL/dV_th</c> (thresholds and cascade residual) to
+    /// (surrogate <c>dS_k/du = m_k g((u - theta_k) / s_k)</c>) and adds <c>dL/dV_th</c> (thresholds and cascade residual) to
     /// <paramref name="gradVth"/>. <paramref name="scratch"/> holds at least 2K vectors. It refires on the way and
     /// returns this step's <c>O</c> and <c>S_any</c> too (the reset's backward needs them). <paramref name="anyGradient"/>
     /// false promises <c>dL/dS_any = 0</c> (soft or detached reset), so the rule may skip routing it.
@@ -36,7 +36,8 @@ internal readonly struct ParallelFiring : IFiringKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Fire<TV>(TV h, in LevelTable levels, TV* spikes, out TV sAny) where TV : unmanaged, IVec<TV>
     {
-        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales,
+            si = levels.SurrogateInverseWidths, sg = levels.SurrogateGains;
         var o = TV.Zero;
         var s = TV.Zero;
         for (int k = 0; k < levels.Levels; k++)
@@ -55,7 +56,8 @@ internal readonly struct ParallelFiring : IFiringKernel
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
         where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
     {
-        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales,
+            si = levels.SurrogateInverseWidths, sg = levels.SurrogateGains;
         var gh = TV.Zero;
         var gth = TV.Zero;
         var sum = TV.Zero;
@@ -69,7 +71,7 @@ internal readonly struct ParallelFiring : IFiringKernel
             sum += s * lambda;
             var gs = gradO * lambda;
             if (k == last) gs += gradSAny;
-            var gu = gs * surrogate.Derivative(u);
+            var gu = gs * (surrogate.Derivative(u * si[k]) * sg[k]);
             gh += gu;
             gth += gu * sc[k];
         }
@@ -121,7 +123,8 @@ internal readonly struct CascadeFiring : IFiringKernel
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
         where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
     {
-        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales;
+        float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales,
+            si = levels.SurrogateInverseWidths, sg = levels.SurrogateGains;
         int levelsCount = levels.Levels;
         var sum = TV.Zero;
         var u = scratch;
@@ -146,7 +149,7 @@ internal readonly struct CascadeFiring : IFiringKernel
         for (int k = levelsCount - 1; k >= 0; k--)
         {
             var uk = u[k];
-            var g = surrogate.Derivative(uk);
+            var g = surrogate.Derivative(uk * si[k]) * sg[k];
             var ag = gradO * w[k];
             if (anyGradient)
             {

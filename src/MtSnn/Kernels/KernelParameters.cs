@@ -27,6 +27,8 @@ public sealed class KernelParameters
         Weights = [.. w.Select(v => (float)v)];
         Thresholds = [.. c.Select(v => (float)(vth * v))];
         ResidualSteps = [.. w.Select(v => (float)(vth * v))];
+        SurrogateInverseWidths = [.. options.SurrogateLevelWidths.Select(v => (float)(1.0 / v))];
+        SurrogateGains = [.. options.SurrogateLevelGains.Select(v => (float)v)];
     }
 
     /// <summary>The validated options these parameters came from.</summary>
@@ -47,6 +49,10 @@ public sealed class KernelParameters
     public float[] Thresholds { get; }
     /// <summary><c>V_th lambda_k</c>, the cascade residual step.</summary>
     public float[] ResidualSteps { get; }
+    /// <summary><c>1 / s_k</c>: level k's surrogate is <c>m_k g(u (1 / s_k))</c> (<see cref="NeuronOptions.SurrogateLevelWidths"/>).</summary>
+    public float[] SurrogateInverseWidths { get; }
+    /// <summary><c>m_k</c> (<see cref="NeuronOptions.SurrogateLevelGains"/>).</summary>
+    public float[] SurrogateGains { get; }
     /// <summary>The reset rule in effect.</summary>
     public ResetMode Reset => Options.EffectiveReset;
 

@@ -39,6 +39,13 @@ public sealed record NeuronOptions
     public bool DetachReset { get; init; }
     /// <summary>The surrogate gradient. Default ATan(alpha = 2).</summary>
     public Surrogate Surrogate { get; init; } = new ATan();
+    /// <summary>Per-level surrogate width: the same for every level (default) or scaled to each level's threshold spacing.</summary>
+    public SurrogateWidth SurrogateWidth { get; init; } = SurrogateWidth.Fixed;
+    /// <summary>
+    /// Divide every level's surrogate by <c>sum_k lambda_k</c>, so that <c>dO/dH = sum_k lambda_k dS_k/dH</c> has the area
+    /// of a single threshold's surrogate (with <see cref="SurrogateWidth.Spacing"/>: exactly 1). Default off.
+    /// </summary>
+    public bool NormalizeLevelGradient { get; init; }
     /// <summary>Single-step or multi-step (<c>[T, B, ...]</c>) calls. Default multi-step.</summary>
     public StepMode StepMode { get; init; } = StepMode.Multi;
     /// <summary>Keep the pre-fire potential H and the membrane V of the last call for inspection.</summary>
@@ -68,6 +75,51 @@ public sealed record NeuronOptions
         ThresholdPreset.Uniform => [.. Enumerable.Repeat(1.0 / Levels, Levels)],
         _ => Weights,
     };
+
+    /// <summary>The spacing <c>d_k</c> of each level's threshold, in units of V_th (see <see cref="SurrogateWidth.Spacing"/>).</summary>
+    public ImmutableArray<double> LevelSpacings
+    {
+        get
+        {
+            var c = ThresholdScales;
+            return Mode switch
+            {
+                FiringMode.Single => [1.0],
+                FiringMode.Parallel => [.. Enumerable.Range(0, Levels).Select(k => c[k] - (k + 1 < Levels ? c[k + 1] : 0.0))],
+                FiringMode.Cascade => LevelWeights,
+                _ => throw new ArgumentException($"unknown firing mode {Mode} (allowed: Single, Parallel, Cascade)"),
+            };
+        }
+    }
+
+    /// <summary>Width factor <c>s_k</c> of level k's surrogate: <c>dS_k/du = m_k g(u / s_k)</c>.</summary>
+    public ImmutableArray<double> SurrogateLevelWidths => SurrogateWidth switch
+    {
+        SurrogateWidth.Fixed => [.. Enumerable.Repeat(1.0, Levels)],
+        SurrogateWidth.Spacing => LevelSpacings,
+        _ => throw new ArgumentException($"unknown surrogate width {SurrogateWidth} (allowed: Fixed, Spacing)"),
+    };
+
+    /// <summary>Gain <c>m_k</c> of level k's surrogate: <c>1 / s_k</c> (unit area), divided by <c>sum_k lambda_k</c> when <see cref="NormalizeLevelGradient"/>.</summary>
+    public ImmutableArray<double> SurrogateLevelGains
+    {
+        get
+        {
+            double norm = NormalizeLevelGradient ? LevelWeights.Sum() : 1.0;
+            return [.. SurrogateLevelWidths.Select(s => 1.0 / s / norm)];
+        }
+    }
+
+    /// <summary>The surrogate of each level: <see cref="Surrogate"/> itself where <c>s_k = m_k = 1</c>, else a <see cref="LevelSurrogate"/>.</summary>
+    public ImmutableArray<Surrogate> LevelSurrogates
+    {
+        get
+        {
+            var widths = SurrogateLevelWidths;
+            var gains = SurrogateLevelGains;
+            return [.. Enumerable.Range(0, Levels).Select(k => widths[k] == 1.0 && gains[k] == 1.0 ? Surrogate : new LevelSurrogate(Surrogate, widths[k], gains[k]))];
+        }
+    }
 
     /// <summary>The values the graded output O can take (in units of V_th), ascending: every subset sum reachable by the firing rule.</summary>
     public IReadOnlyList<double> OutputLevels()
@@ -99,6 +151,8 @@ public sealed record NeuronOptions
         if (!double.IsFinite(VReset)) Fail($"V_reset must be finite (got {VReset})");
         if (VInit is { } vi && !double.IsFinite(vi)) Fail($"V_init must be finite (got {vi})");
         if (Surrogate is null) Fail($"surrogate must be set (allowed: {Surrogate.BuiltInNames})");
+        if (Surrogate is LevelSurrogate) Fail($"surrogate must be a plain surrogate ({Surrogate.BuiltInNames}); per-level scaling is SurrogateWidth and NormalizeLevelGradient");
+        if (!Enum.IsDefined(SurrogateWidth)) Fail($"unknown surrogate width {SurrogateWidth} (allowed: fixed, spacing)");
         if (EffectivePreset == ThresholdPreset.Explicit)
         {
             if (Thresholds.IsDefault || Thresholds.Length != Levels) Fail($"explicit preset needs K = {Levels} thresholds (got {(Thresholds.IsDefault ? 0 : Thresholds.Length)})");

@@ -12,9 +12,9 @@ public static partial class ReferenceNeuron
     /// </summary>
     public static Tensor[] Fire(Tensor h, Tensor vth, NeuronOptions o) => o.Mode switch
     {
-        FiringMode.Single => FireSingle(h, vth, o.Surrogate),
-        FiringMode.Parallel => FireParallel(h, vth, o.ThresholdScales, o.Surrogate),
-        FiringMode.Cascade => FireCascade(h, vth, o.ThresholdScales, o.LevelWeights, o.Surrogate),
+        FiringMode.Single => FireSingle(h, vth, o.LevelSurrogates[0]),
+        FiringMode.Parallel => FireParallel(h, vth, o.ThresholdScales, o.LevelSurrogates),
+        FiringMode.Cascade => FireCascade(h, vth, o.ThresholdScales, o.LevelWeights, o.LevelSurrogates),
         _ => throw new ArgumentException($"unknown firing mode {o.Mode} (allowed: Single, Parallel, Cascade)"),
     };
 
@@ -22,21 +22,22 @@ public static partial class ReferenceNeuron
     public static Tensor[] FireSingle(Tensor h, Tensor vth, Surrogate surrogate) =>
         [SurrogateStep.Apply(h - vth, surrogate)];
 
-    /// <summary>Parallel: <c>S_k = Step(H - theta_k)</c> for every k, all on the same <c>H</c>.</summary>
-    public static Tensor[] FireParallel(Tensor h, Tensor vth, ImmutableArray<double> scales, Surrogate surrogate) =>
-        [.. scales.Select(scale => SurrogateStep.Apply(h - vth * scale, surrogate))];
+    /// <summary>Parallel: <c>S_k = Step(H - theta_k)</c> for every k, all on the same <c>H</c>; level k's surrogate is <paramref name="surrogates"/>[k].</summary>
+    public static Tensor[] FireParallel(Tensor h, Tensor vth, ImmutableArray<double> scales, IReadOnlyList<Surrogate> surrogates) =>
+        [.. scales.Select((scale, k) => SurrogateStep.Apply(h - vth * scale, surrogates[k]))];
 
     /// <summary>
     /// Cascade: <c>R_1 = H; S_k = Step(R_k - theta_k); R_{k+1} = R_k - V_th lambda_k S_k</c>. The gradient flows
-    /// through the residual chain (level k's spike lowers the potential seen by levels k+1..K).
+    /// through the residual chain (level k's spike lowers the potential seen by levels k+1..K); level k's surrogate is
+    /// <paramref name="surrogates"/>[k].
     /// </summary>
-    public static Tensor[] FireCascade(Tensor h, Tensor vth, ImmutableArray<double> scales, ImmutableArray<double> weights, Surrogate surrogate)
+    public static Tensor[] FireCascade(Tensor h, Tensor vth, ImmutableArray<double> scales, ImmutableArray<double> weights, IReadOnlyList<Surrogate> surrogates)
     {
         var spikes = new Tensor[scales.Length];
         var residual = h;
         for (int k = 0; k < spikes.Length; k++)
         {
-            spikes[k] = SurrogateStep.Apply(residual - vth * scales[k], surrogate);
+            spikes[k] = SurrogateStep.Apply(residual - vth * scales[k], surrogates[k]);
             if (k + 1 < spikes.Length) residual = residual - vth * weights[k] * spikes[k];
         }
         return spikes;

@@ -88,3 +88,25 @@ public sealed record FastSigmoid : Surrogate
     public override Tensor Derivative(Tensor u) => 1.0 / (1 + Slope * u.abs()).square();
     public override float Derivative(float u) { float d = 1 + (float)Slope * MathF.Abs(u); return 1f / (d * d); }
 }
+
+/// <summary>
+/// One level's surrogate (see <see cref="SurrogateWidth"/>): <c>g_k(u) = m_k g(u / s_k)</c>, computed as
+/// <c>m_k g(u (1 / s_k))</c> with <c>1 / s_k</c> and <c>m_k</c> rounded to float, exactly as the fused kernels do.
+/// </summary>
+public sealed record LevelSurrogate : Surrogate
+{
+    public LevelSurrogate(Surrogate inner, double width, double gain)
+    {
+        Inner = inner ?? throw new ArgumentNullException(nameof(inner));
+        Width = Positive(width, "level width");
+        Gain = Positive(gain, "level gain");
+    }
+    /// <summary>The surrogate g being scaled.</summary>
+    public Surrogate Inner { get; }
+    /// <summary><c>s_k</c>.</summary>
+    public double Width { get; }
+    /// <summary><c>m_k</c>.</summary>
+    public double Gain { get; }
+    public override Tensor Derivative(Tensor u) => Inner.Derivative(u * (float)(1.0 / Width)) * (float)Gain;
+    public override float Derivative(float u) => Inner.Derivative(u * (float)(1.0 / Width)) * (float)Gain;
+}

@@ -6,14 +6,15 @@ namespace MtSnn.Training;
 
 /// <summary>
 /// Neuron options as JSON, keyed by the command-line option names (<c>dynamics, mode, levels, preset, thresholds, weights,
-/// tau, vth, trainable-vth, vreset, reset, detach-reset, no-decay-input, surrogate</c>), so that a saved configuration
+/// tau, vth, trainable-vth, vreset, reset, detach-reset, no-decay-input, surrogate, surrogate-width, normalize-level-gradient</c>), so that a saved configuration
 /// reads like the command that made it and can be passed back with <c>--config</c>.
 /// </summary>
 public static class NeuronOptionsJson
 {
     /// <summary>The keys <see cref="Write"/> produces.</summary>
     public static IReadOnlyList<string> Keys { get; } =
-        ["dynamics", "mode", "levels", "preset", "thresholds", "weights", "tau", "vth", "trainable-vth", "vreset", "reset", "detach-reset", "no-decay-input", "surrogate"];
+        ["dynamics", "mode", "levels", "preset", "thresholds", "weights", "tau", "vth", "trainable-vth", "vreset", "reset", "detach-reset", "no-decay-input", "surrogate",
+         "surrogate-width", "normalize-level-gradient"];
 
     /// <summary>Adds the options to <paramref name="json"/>.</summary>
     public static void Write(NeuronOptions o, JsonObject json)
@@ -35,6 +36,8 @@ public static class NeuronOptionsJson
         json["detach-reset"] = o.DetachReset;
         json["no-decay-input"] = !o.DecayInput;
         json["surrogate"] = SurrogateName(o.Surrogate);
+        json["surrogate-width"] = o.SurrogateWidth.ToString().ToLowerInvariant();
+        json["normalize-level-gradient"] = o.NormalizeLevelGradient;
     }
 
     /// <summary>Reads options written by <see cref="Write"/> (missing keys take the defaults); validates them.</summary>
@@ -61,6 +64,8 @@ public static class NeuronOptionsJson
             DetachReset = json["detach-reset"]?.GetValue<bool>() ?? false,
             DecayInput = !(json["no-decay-input"]?.GetValue<bool>() ?? false),
             Surrogate = Surrogate.Parse(colon < 0 ? sur : sur[..colon], colon < 0 ? null : double.Parse(sur[(colon + 1)..], CultureInfo.InvariantCulture)),
+            SurrogateWidth = Str(json, "surrogate-width") is { } sw ? Enum.Parse<SurrogateWidth>(sw, ignoreCase: true) : SurrogateWidth.Fixed,
+            NormalizeLevelGradient = json["normalize-level-gradient"]?.GetValue<bool>() ?? false,
         }.Validate();
     }
 

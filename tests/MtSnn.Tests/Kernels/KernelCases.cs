@@ -46,6 +46,13 @@ internal static class KernelCases
                 for (int i = 1; i < k; i++) if (th[i] >= th[i - 1] - 1e-3) th[i] = th[i - 1] * 0.9;
                 o = o with { Thresholds = [.. th], Weights = [.. Enumerable.Range(0, k).Select(_ => 0.1 + rng.NextDouble())] };
             }
+            // per-level surrogate scaling (issue 11's ablation) on a third of the cases each; spacing only where every level's
+            // spacing is >= 1/8 (K <= 4 for pow2; a level 1/64 wide makes the surrogate 64x steeper, and float rounding of
+            // u = H - theta_k then moves the gradient by more than the float-vs-double tolerances; random explicit
+            // thresholds can be 1e-3 apart)
+            bool wideEnough = preset != ThresholdPreset.Explicit && o.Validate().LevelSpacings.Min() >= 0.125;
+            if (wideEnough && rng.Next(3) == 0) o = o with { SurrogateWidth = SurrogateWidth.Spacing };
+            if (rng.Next(3) == 0) o = o with { NormalizeLevelGradient = true };
             yield return o.Validate();
         }
     }

@@ -35,6 +35,7 @@ internal sealed class ScalarOracle
         Triangle t => Math.Max(0, t.Gamma - Math.Abs(u)) / (t.Gamma * t.Gamma),
         PiecewiseQuadratic q => Math.Max(0, q.Alpha - q.Alpha * q.Alpha * Math.Abs(u)),
         FastSigmoid f => 1 / Math.Pow(1 + f.Slope * Math.Abs(u), 2),
+        LevelSurrogate l => l.Gain * SurrogateDerivative(l.Inner, u / l.Width),
         _ => throw new ArgumentException("unknown surrogate"),
     };
 
@@ -78,7 +79,7 @@ internal sealed class ScalarOracle
                     int theta = t.Scale(vthVar, c[k]);
                     int u = t.Sub(o.Mode == FiringMode.Cascade ? r : h, theta);
                     margin[n] = Math.Min(margin[n], Math.Abs(t.Val(u)));
-                    sk[k] = t.Step(u, o.Surrogate);
+                    sk[k] = t.Step(u, o.LevelSurrogates[k]);
                     spikes[(s * levels + k) * neurons + n] = (int)t.Val(sk[k]);
                     if (o.Mode == FiringMode.Cascade) r = t.Sub(r, t.Mul(t.Scale(vthVar, lam[k]), sk[k]));
                 }

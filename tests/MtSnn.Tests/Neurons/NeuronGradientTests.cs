@@ -14,7 +14,7 @@ public class NeuronGradientTests
 {
     public NeuronGradientTests() => MtSnn.Native.TorchRuntime.EnsureInitialized();
 
-    private static double G(double u) => 1.0 / (1.0 + Math.PI * u * Math.PI * u);
+    internal static double G(double u) => 1.0 / (1.0 + Math.PI * u * Math.PI * u);
 
     private static double[] InputGradient(NeuronOptions options, double[] x, Func<NeuronTrace, Tensor> loss)
     {

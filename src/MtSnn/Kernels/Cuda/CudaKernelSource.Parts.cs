@@ -80,7 +80,7 @@ public static partial class CudaKernelSource
 
     /// <summary>
     /// The level table and layer constants as locals: <c>vth</c>, <c>theta_k</c> (<c>th</c>), <c>V_th lambda_k</c> (<c>rs</c>),
-    /// <c>lambda_k</c> (<c>w</c>), <c>c_k</c> (<c>sc</c>), <c>beta</c>. Runtime values are rounded exactly as
+    /// <c>lambda_k</c> (<c>w</c>), <c>c_k</c> (<c>sc</c>), the surrogate's <c>1 / s_k</c> (<c>si</c>) and <c>m_k</c> (<c>sg</c>), <c>beta</c>. Runtime values are rounded exactly as
     /// <see cref="KernelParameters"/> rounds them (products in double, then to float).
     /// </summary>
     internal static string LevelTable(CudaKernelSpec spec)
@@ -90,6 +90,8 @@ public static partial class CudaKernelSource
         var b = new System.Text.StringBuilder();
         b.Append($"    const float w[MT_K] = {{ {string.Join(", ", p.Weights.Select(F))} }};\n");
         b.Append($"    const float sc[MT_K] = {{ {string.Join(", ", p.Scales.Select(F))} }};\n");
+        b.Append($"    const float si[MT_K] = {{ {string.Join(", ", p.SurrogateInverseWidths.Select(F))} }};\n");
+        b.Append($"    const float sg[MT_K] = {{ {string.Join(", ", p.SurrogateGains.Select(F))} }};\n");
         if (spec.RuntimeVThreshold)
         {
             b.Append("    const float vth = params[1];\n    float th[MT_K], rs[MT_K];\n");
@@ -109,7 +111,7 @@ public static partial class CudaKernelSource
             b.Append("    const float beta = (float)(1.0 / (1.0 + exp(-(double)params[0])));\n");
         else
             b.Append($"    const float beta = {F((float)p.Beta)};\n");
-        b.Append("    (void)vth; (void)th; (void)rs; (void)w; (void)sc; (void)beta;\n");
+        b.Append("    (void)vth; (void)th; (void)rs; (void)w; (void)sc; (void)si; (void)sg; (void)beta;\n");
         return b.ToString();
     }
 

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The accuracy study of issue 11 (docs/accuracy.md): does multi-threshold beat single threshold on Fashion-MNIST
+# with one code base and one recipe? Runs the main table (15 epochs) and the 5-epoch ablations, in the order that
+# decides the question soonest, each into a stable folder STUDY_OUT/<group>/<run>/ (metrics.csv, summary.json,
+# last.ckpt, train.log; energy/ for main-table runs).
+#
+# Usage: scripts/accuracy-study.sh [--resume] [--jobs N] [--only REGEX] [--list]
+#   --resume   skip finished runs, continue interrupted ones from their last.ckpt, start the missing ones
+#              (without it, a run folder that already exists is an error: nothing is overwritten)
+#   --jobs N   runs at once (default 1); each run gets OMP_NUM_THREADS = cores / N
+#   --only RE  only the runs whose group/name matches the extended regex RE (e.g. '^main/', 'single-t1')
+#   --list     print the runs (group/name, epochs, flags) and their state, run nothing
+# Environment: STUDY_OUT (default out/accuracy-study), MTSNN_FASHION (default ../shared/data/fashion-mnist),
+#   MTSNN_DLL (a published MtSnn.Cli.dll to use; default: build src/MtSnn.Cli in Release and use that),
+#   MTSNN_MALLOC (default: default. retain trains about 1.8x faster (docs/benchmarks.md) but a plif-net run then grew
+#   to 13 GB resident and two at once were killed by the kernel's OOM killer on a 24 GB machine shared by others).
+# Every recipe flag is explicit, so the study does not depend on train's defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+resume=0; jobs=1; only='.'; list=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --resume) resume=1 ;;
+    --jobs) jobs=${2:?--jobs needs a number}; shift ;;
+    --only) only=${2:?--only needs a regex}; shift ;;
+    --list) list=1 ;;
+    *) echo "accuracy-study.sh: error: unknown argument '$1' (allowed: --resume, --jobs N, --only REGEX, --list)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "accuracy-study.sh: error: --jobs must be a positive integer (got '$jobs')" >&2; exit 2; }
+out=${STUDY_OUT:-out/accuracy-study}
+data=${MTSNN_FASHION:-../shared/data/fashion-mnist}
+
+# The recipe of the issue: plif-net, PLIF, batch 128, Adam, cosine over the run's epochs, direct input; lr 1e-3 and
+# rate MSE unless a run says otherwise. Every option appears once (the CLI rejects a repeated option).
+recipe="--dataset fashion-mnist --model plif-net --dynamics plif --tau 2 --batch-size 128 --optimizer adam
+  --weight-decay 0 --schedule cosine --warmup 0 --encoding direct --surrogate atan:2 --workers 1 --device cpu"
+single() { echo "--mode single --levels 1 --reset hard"; }
+mt() { echo "--mode $1 --levels $2 --preset $3 --reset soft"; }   # mt MODE K PRESET
+
+# group/name | epochs | flags. Order = priority.
+runs=()
+# add NAME EPOCHS T SEED LR LOSS VTH NEURON-FLAGS...
+add() { local name=$1 epochs=$2 t=$3 seed=$4 lr=$5 loss=$6 vth=$7; shift 7; runs+=("$name|$epochs|$* --T $t --seed $seed --lr $lr --loss $loss --vth $vth"); }
+for s in 0 1 2; do
+  add "main/single-t1-s$s" 15 1 $s 1e-3 mse 1 $(single)
+  add "main/cascade-k4-t1-s$s" 15 1 $s 1e-3 mse 1 $(mt cascade 4 pow2)
+  add "main/parallel-k4-t1-s$s" 15 1 $s 1e-3 mse 1 $(mt parallel 4 uniform)
+  if [[ $s == 0 ]]; then
+    # the cheapest ablations that can explain an early lead come right after the first main seed; first the MT-specific
+    # surrogate shape (per-level width scaled to the threshold spacing, gradient normalised by the level weights)
+    for m in cascade parallel; do
+      p=pow2; [[ $m == parallel ]] && p=uniform
+      add "ablation/$m-k4-spacing-t1-s0" 5 1 0 1e-3 mse 1 $(mt $m 4 $p) --surrogate-width spacing
+      add "ablation/$m-k4-spacing-norm-t1-s0" 5 1 0 1e-3 mse 1 $(mt $m 4 $p) --surrogate-width spacing --normalize-level-gradient
+      add "ablation/$m-k4-norm-t1-s0" 5 1 0 1e-3 mse 1 $(mt $m 4 $p) --normalize-level-gradient
+    done
+    for lr in 2e-3 5e-4; do
+      add "ablation/single-t1-lr$lr-s0" 5 1 0 $lr mse 1 $(single)
+      add "ablation/cascade-k4-t1-lr$lr-s0" 5 1 0 $lr mse 1 $(mt cascade 4 pow2)
+    done
+    for loss in ce tet; do
+      add "ablation/single-t1-$loss-s0" 5 1 0 1e-3 $loss 1 $(single)
+      add "ablation/cascade-k4-t1-$loss-s0" 5 1 0 1e-3 $loss 1 $(mt cascade 4 pow2)
+    done
+    add "ablation/cascade-k4-uniform-t1-s0" 5 1 0 1e-3 mse 1 $(mt cascade 4 uniform)
+    add "ablation/parallel-k4-pow2-t1-s0" 5 1 0 1e-3 mse 1 $(mt parallel 4 pow2)
+    for k in 2 3 8; do add "ablation/cascade-k$k-t1-s0" 5 1 0 1e-3 mse 1 $(mt cascade $k pow2); done
+    add "ablation/cascade-k4-trainable-vth-t1-s0" 5 1 0 1e-3 mse 1 $(mt cascade 4 pow2) --trainable-vth
+    add "ablation/cascade-k4-vth0.5-t1-s0" 5 1 0 1e-3 mse 0.5 $(mt cascade 4 pow2)
+  fi
+done
+for s in 0 1; do add "main/single-t4-s$s" 15 4 $s 1e-3 mse 1 $(single); done
+
+# epochs finished according to a run folder's summary.json (0 when there is none)
+done_epochs() { [[ -f $1/summary.json ]] && python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["epochs"])' "$1/summary.json" || echo 0; }
+
+selected=()
+for r in "${runs[@]}"; do [[ ${r%%|*} =~ $only ]] && selected+=("$r"); done
+[[ ${#selected[@]} -gt 0 ]] || { echo "accuracy-study.sh: error: --only '$only' matches no run (see --list)" >&2; exit 2; }
+
+if [[ $list == 1 ]]; then
+  for r in "${selected[@]}"; do
+    IFS='|' read -r name epochs flags <<<"$r"
+    d=$out/$name; state=missing
+    if [[ -d $d ]]; then n=$(done_epochs "$d"); state="$n/$epochs epochs"; fi
+    printf '%-40s %2s  %-16s %s\n' "$name" "$epochs" "$state" "$(echo $flags)"
+  done
+  exit 0
+fi
+
+if [[ $resume == 0 ]]; then
+  for r in "${selected[@]}"; do
+    d=$out/${r%%|*}
+    [[ -e $d ]] && { echo "accuracy-study.sh: error: $d exists (pass --resume to skip finished runs and continue interrupted ones)" >&2; exit 2; }
+  done
+fi
+[[ -d $data ]] || { echo "accuracy-study.sh: error: Fashion-MNIST folder '$data' does not exist (set MTSNN_FASHION)" >&2; exit 2; }
+
+dll=${MTSNN_DLL:-}
+if [[ -z $dll ]]; then
+  dotnet build src/MtSnn.Cli -c Release >/dev/null
+  dll=src/MtSnn.Cli/bin/Release/net10.0/MtSnn.Cli.dll
+fi
+[[ -f $dll ]] || { echo "accuracy-study.sh: error: MTSNN_DLL '$dll' does not exist" >&2; exit 2; }
+export MTSNN_MALLOC=${MTSNN_MALLOC:-default}
+threads=$(( $(nproc) / jobs )); (( threads >= 1 )) || threads=1
+export OMP_NUM_THREADS=$threads
+
+one() {
+  IFS='|' read -r name epochs flags <<<"$1"
+  local d=$out/$name n
+  n=$(done_epochs "$d")
+  if (( n >= epochs )); then echo "[$name] finished ($n epochs), skipped"; return 0; fi
+  mkdir -p "$d"
+  if [[ -f $d/last.ckpt ]]; then
+    echo "[$name] resuming after epoch $n"
+    # --resume takes the configuration from the checkpoint; only the data folder may be given again
+    dotnet "$dll" train --resume --out "$d" --data "$data" >>"$d/train.log" 2>&1 || { echo "[$name] FAILED (see $d/train.log)"; return 1; }
+  else
+    echo "[$name] starting: $epochs epochs $(echo $flags)"
+    # shellcheck disable=SC2086
+    dotnet "$dll" train $recipe $flags --epochs "$epochs" --data "$data" --out "$d" >>"$d/train.log" 2>&1 || { echo "[$name] FAILED (see $d/train.log)"; return 1; }
+  fi
+  if [[ $name == main/* ]]; then
+    dotnet "$dll" energy "$d/best.ckpt" --dataset fashion-mnist --data "$data" --threads "$threads" --out "$d/energy" >>"$d/train.log" 2>&1 \
+      || echo "[$name] energy FAILED (see $d/train.log)"
+  fi
+  echo "[$name] done"
+}
+
+# --jobs lanes: lane i takes runs i, i + N, i + 2N, ... (priority order within each lane)
+fail=0
+for ((lane = 0; lane < jobs; lane++)); do
+  (
+    rc=0
+    for ((i = lane; i < ${#selected[@]}; i += jobs)); do one "${selected[$i]}" || rc=1; done
+    exit $rc
+  ) &
+done
+for ((lane = 0; lane < jobs; lane++)); do wait -n || fail=1; done
+[[ $fail == 0 ]] || { echo "accuracy-study.sh: some runs failed (their train.log says why); rerun with --resume" >&2; exit 1; }
+echo "all selected runs finished; tables and plots: python3 scripts/accuracy-tables.py $out"
