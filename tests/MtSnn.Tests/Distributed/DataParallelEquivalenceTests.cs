@@ -29,7 +29,7 @@ public sealed class DataParallelEquivalenceTests
         using var tmp = new TempDir();
         string dir = tmp["dp"];
         var r = MpiRun.Run(ranks, "train", "--dataset", "digits", "--model", "digits-mlp", "--T", "2", "--epochs", "1", "--batch-size", batch.ToString(),
-            "--max-batches", maxBatches.ToString(), "--mode", "cascade", "--levels", "2", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
+            "--max-batches", maxBatches.ToString(), "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
             "--seed", "5", "--workers", "1", "--out", dir);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"x {ranks} ranks", r.StdOut);
