@@ -20,12 +20,12 @@ internal sealed class PlifNet : SpikingModel
     private readonly Sequential classifier;
 #pragma warning restore IDE1006
 
-    public PlifNet(ModelSpec spec) : base("plif-net", spec, StageNames)
+    /// <summary>The net with <paramref name="channels"/> conv channels (the paper's and SpikingJelly's default 128; other widths for tests).</summary>
+    public PlifNet(ModelSpec spec, int channels = 128) : base("plif-net", spec, StageNames)
     {
         var input = spec.Input;
         if (input.Height < 4 || input.Width < 4)
             throw new ArgumentException($"plif-net needs input height and width >= 4 (got {input.Height}x{input.Width})");
-        const int channels = 128;
         features = nn.Sequential(
             ConvBn.Create(input.Channels, channels, 3, padding: 1),
             Neuron("stage1"),

@@ -32,6 +32,7 @@ internal sealed class SpikingVgg : SpikingModel
 
     public SpikingVgg(string name, ModelSpec spec, int[] configuration) : base(name, spec, StageNames)
     {
+        Configuration = configuration;
         var input = spec.Input;
         if (input.Height < 32 || input.Width < 32)
             throw new ArgumentException($"{name} needs input height and width >= 32 (five 2x2 poolings; got {input.Height}x{input.Width})");
@@ -55,6 +56,9 @@ internal sealed class SpikingVgg : SpikingModel
         classifier = nn.Sequential(new SeqToBatch(nn.Sequential(nn.Flatten(), nn.Linear(flat, spec.NumClasses))));
         RegisterComponents();
     }
+
+    /// <summary>The configuration the model was built from (widths, 0 = pooling).</summary>
+    internal IReadOnlyList<int> Configuration { get; }
 
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor x) => classifier.call(features.call(x));
