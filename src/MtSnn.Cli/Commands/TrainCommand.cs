@@ -24,12 +24,17 @@ public static class TrainCommand
             Description = $"Data-parallel backend when started by mpirun, torchrun or srun: {string.Join(", ", DistributedModes.Names)} (auto: nccl for --device cuda, mpi for cpu, off for one rank). The global batch is --batch-size x ranks; --lr is used as given.",
             DefaultValueFactory = _ => "auto",
         };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = $"Start from these weights, matched by name: {MtSnn.Interop.Torch.WeightSources.Kinds}; torchvision resnet18/34 and SpikingJelly spiking_resnet, sew_resnet, spiking_vgg*_bn and PLIF-net names map onto the zoo. The name-by-name report goes to OUT/init-from.txt (or stderr without --out).",
+        };
         var cmd = new Command("train", "Train a multi-threshold spiking neural network.");
         options.AddTo(cmd);
         cmd.Options.Add(outDir);
         cmd.Options.Add(resume);
         cmd.Options.Add(quiet);
         cmd.Options.Add(distributed);
+        cmd.Options.Add(initFrom);
         cmd.SetAction(p0 =>
         {
             var p = options.WithConfig(cmd, p0);
@@ -39,6 +44,8 @@ public static class TrainCommand
             var mode = DistributedModes.Parse(p.GetValue(distributed)!);
             TrainConfig config;
             Checkpoint? ck = null;
+            string? initPath = p.GetValue(initFrom);
+            if (initPath is not null && p.GetValue(resume)) throw new UsageException("--init-from starts a new run; it cannot be combined with --resume");
             if (p.GetValue(resume))
             {
                 if (dir is null) throw new UsageException("--resume needs --out DIR (the folder holding last.ckpt)");
@@ -48,10 +55,12 @@ public static class TrainCommand
                 config = options.AdjustForResume(p, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
             }
             else config = options.Build(p);
-            return DistributedRun.Run(mode, config, LaunchEnvironment.Current, p0.InvocationConfiguration.Error, (c, parallel) =>
+            var init = initPath is null ? null : MtSnn.Interop.Torch.WeightSources.Read(initPath);
+            var stderr = p0.InvocationConfiguration.Error;
+            return DistributedRun.Run(mode, config, LaunchEnvironment.Current, stderr, (c, parallel) =>
             {
                 bool writer = parallel is null || parallel.Rank == 0;
-                return Run(o => new Trainer(c, writer ? dir : null, writer ? o : null, ck, parallel), writer ? dir : null, writer ? stdout : TextWriter.Null, isQuiet, parallel);
+                return Run(o => new Trainer(c, writer ? dir : null, writer ? o : null, ck, parallel, init), writer ? dir : null, writer ? stdout : TextWriter.Null, isQuiet, parallel, writer ? stderr : TextWriter.Null);
             });
         });
         return cmd;
@@ -60,7 +69,10 @@ public static class TrainCommand
     /// <summary>True when writing to a real terminal (progress bar); false for redirected or captured output (one line per epoch).</summary>
     public static bool Interactive(TextWriter stdout) => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
 
-    private static int Run(Func<ITrainingObserver?, Trainer> create, string? dir, TextWriter stdout, bool quiet, DataParallel? parallel)
+    /// <summary>The init-from report's file in the output folder.</summary>
+    public const string InitReportFile = "init-from.txt";
+
+    private static int Run(Func<ITrainingObserver?, Trainer> create, string? dir, TextWriter stdout, bool quiet, DataParallel? parallel, TextWriter stderr)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -72,6 +84,16 @@ public static class TrainCommand
             if (trainer.EpochsDone >= trainer.Config.Epochs)
                 throw new UsageException($"nothing to do: the checkpoint already has {trainer.EpochsDone} of {trainer.Config.Epochs} epochs (pass a larger --epochs)");
             var folder = dir is null ? null : OutputFolder.Prepare(dir, "--out");
+            if (trainer.InitReport is { } report)
+            {
+                if (dir is null) stderr.Write(report.Text());
+                else
+                {
+                    string file = Path.Combine(dir, InitReportFile);
+                    AtomicFile.WriteAllText(file, report.Text());
+                    stderr.WriteLine($"init-from {report.File}: {report.Loaded} loaded, {report.Skipped} skipped, {report.Missing} missing (report: {file})");
+                }
+            }
             int startEpochs = trainer.EpochsDone;
             try { return Train(trainer, observer, cts, dir, stdout, quiet, parallel); }
             catch when (trainer.EpochsDone == startEpochs)

@@ -20,6 +20,9 @@ public static class CheckpointFile
     public const int FormatVersion = 1;
     private static readonly byte[] Magic = "MTSNNCK1"u8.ToArray();
 
+    /// <summary>True when <paramref name="head"/> (a file's first bytes) starts with the checkpoint magic.</summary>
+    internal static bool StartsWithMagic(ReadOnlySpan<byte> head) => head.StartsWith(Magic);
+
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically.</summary>
     public static void Save(string path, Checkpoint checkpoint) => AtomicFile.Write(path, s => Write(s, checkpoint));
 

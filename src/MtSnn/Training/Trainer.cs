@@ -61,8 +61,11 @@ public sealed class Trainer : IDisposable
     /// <param name="observer">Progress receiver, or null.</param>
     /// <param name="resume">Checkpoint to continue from, or null.</param>
     /// <param name="parallel">The data-parallel group, or null for a single process.</param>
-    public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null, IDataParallel? parallel = null)
+    /// <param name="initFrom">Weights to start from (<c>--init-from</c>; loaded by name, see <see cref="MtSnn.Interop.Torch.WeightLoader"/>), or null; not with <paramref name="resume"/>.</param>
+    public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null, IDataParallel? parallel = null,
+                   MtSnn.Interop.Torch.TorchStateDict? initFrom = null)
     {
+        if (initFrom is not null && resume is not null) throw new ArgumentException("--init-from starts a new run; it cannot be combined with --resume");
         Config = config.Validate();
         Device = Devices.Resolve(config.Device);
         ThreadPolicy.ApplyFor(config.Workers);   // intra-op threads: what the loader threads leave, or --threads
@@ -72,6 +75,7 @@ public sealed class Trainer : IDisposable
         torch.manual_seed(config.Seed);
         var spec = new ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses, config.Neuron);
         Model = ModelZoo.Create(config.Model, spec);
+        if (initFrom is not null) InitReport = MtSnn.Interop.Torch.WeightLoader.Load(initFrom, Model);
         Model.to(Device);
         _parameters = [.. Model.parameters()];
         _optimizer = CreateOptimizer(config, _parameters);
@@ -99,6 +103,8 @@ public sealed class Trainer : IDisposable
     }
 
     public TrainConfig Config { get; }
+    /// <summary>What <c>initFrom</c> loaded, skipped and left missing, name by name; null without it.</summary>
+    public MtSnn.Interop.Torch.WeightLoadReport? InitReport { get; }
     public Device Device { get; }
     public SpikingModel Model { get; }
     /// <summary>Epochs finished so far.</summary>
