@@ -6,7 +6,7 @@ namespace MtSnn.Tests.Interop;
 /// A NIR consumer written from the specification's equations, independent of the importer: every node computes its
 /// primitive in float32 (forward Euler, step dt): <c>I</c>: <c>v += dt r x</c>; <c>LI</c>: <c>v += dt/tau (v_leak - v + r x)</c>;
 /// <c>IF</c>/<c>LIF</c>: the same charge, <c>z = v &gt; v_threshold</c>, <c>v = v_reset</c> where <c>z</c>; <c>Threshold</c>:
-/// <c>x &gt; threshold</c>; <c>Scale</c>: <c>s x</c>; <c>Conv2d</c>, <c>Affine</c>, <c>Linear</c>, <c>AvgPool2d</c>, <c>Flatten</c>.
+/// <c>x &gt; threshold</c>; <c>Scale</c>: <c>s x</c>; <c>Conv2d</c>, <c>Affine</c>, <c>Linear</c>, <c>AvgPool2d</c>, <c>SumPool2d</c> (zero padding), <c>Flatten</c>.
 /// A node's input is the sum of its incoming edges; an edge that closes a cycle carries the previous step's value (zero at t = 0).
 /// The read-out is the mean over T of the <c>Output</c> node.
 /// </summary>
@@ -112,6 +112,23 @@ internal sealed class NirPrimitiveSimulator
                     float acc = 0;
                     for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) acc += x[(ch * h + oy * s + i) * wd + ox * s + j];
                     y[(ch * oh + oy) * ow + ox] = acc / (k * k);
+                }
+                return y;
+            }
+            case "SumPool2d":
+            {
+                int k = (int)L(n, "kernel_size")[0], s = (int)L(n, "stride")[0], pad = (int)L(n, "padding")[0];
+                int c = (int)n.InputShape[0], h = (int)n.InputShape[1], wd = (int)n.InputShape[2], oh = (int)n.OutputShape[1], ow = (int)n.OutputShape[2];
+                var y = new float[c * oh * ow];
+                for (int ch = 0; ch < c; ch++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++)
+                {
+                    float acc = 0;
+                    for (int i = 0; i < k; i++) for (int j = 0; j < k; j++)
+                    {
+                        int yy = oy * s + i - pad, xx = ox * s + j - pad;
+                        if (yy >= 0 && yy < h && xx >= 0 && xx < wd) acc += x[(ch * h + yy) * wd + xx];   // zero padding
+                    }
+                    y[(ch * oh + oy) * ow + ox] = acc;
                 }
                 return y;
             }

@@ -13,8 +13,8 @@ namespace MtSnn.Tests.Interop;
 
 /// <summary>
 /// Export to NIR, import back: the engine built from the imported file computes the same logits, bit for bit, as the
-/// engine built from the original export, on the digits test split (digits-cnn; 8 fixed random 16x16 images for resnet19, whose residual sums
-/// travel as Scale(1) nodes with two inputs), for single (native IF/LIF), parallel and cascade neurons, IF, LIF and PLIF, both decay_input forms.
+/// engine built from the original export, on the digits test split (digits-cnn, and plif-net, whose max pools travel as the
+/// NirMaxPool construction; 8 fixed random 16x16 images for resnet19, whose residual sums travel as Scale(1) nodes with two inputs), for single (native IF/LIF), parallel and cascade neurons, IF, LIF and PLIF, both decay_input forms.
 /// Weights are random with non-trivial batch-norm statistics, so thresholds are crossed often.
 /// </summary>
 public class NirRoundTripTests
@@ -29,7 +29,12 @@ public class NirRoundTripTests
         { "digits-cnn", "single-plif-hard", 2 },
         { "digits-cnn", "parallel-lif-no-decay-input-3", 2 },
         { "resnet19", "cascade-lif-pow2-4", 1 },
+        { "plif-net", "single-plif-hard", 2 },
+        { "plif-net", "cascade-plif-pow2-3", 2 },
     };
+
+    /// <summary>Models that run on the 8x8 digits (the others get 16x16 random images).</summary>
+    internal static bool OnDigits(string model) => model is "digits-cnn" or "plif-net";
 
     internal static NeuronOptions Neuron(string name) => name switch
     {
@@ -48,7 +53,7 @@ public class NirRoundTripTests
         MtSnn.Native.TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
         manual_seed(7);
-        int size = model == "digits-cnn" ? 8 : 16;
+        int size = OnDigits(model) ? 8 : 16;
         using var m = ModelZoo.Create(model, new ModelSpec(new ImageShape(1, size, size), 10, Neuron(neuron)));
         var x = rand(16, 1, size, size);
         m.train();
@@ -74,7 +79,7 @@ public class NirRoundTripTests
         Assert.Equal(original.Graph.Layers.Length, imported.Graph.Layers.Length);
         var a = new Engine(MtSnnModel.Load(original.ToBytes()));
         var b = new Engine(MtSnnModel.Load(imported.ToBytes()));
-        var images = Images(model == "digits-cnn", original.Graph.InputShape.Size);
+        var images = Images(OnDigits(model), original.Graph.InputShape.Size);
         int nonZero = 0;
         foreach (var image in images)
         {
@@ -116,13 +121,15 @@ public class NirRoundTripTests
 public class NirPrimitiveSemanticsTests
 {
     [Theory]
-    [InlineData("cascade-lif-pow2-4", 3)]
-    [InlineData("parallel-if-uniform-4", 2)]
-    [InlineData("single-if-hard", 2)]
-    [InlineData("parallel-lif-no-decay-input-3", 2)]
-    public void A_consumer_of_the_primitives_computes_the_engine_outputs(string neuron, int steps)
+    [InlineData("digits-cnn", "cascade-lif-pow2-4", 3)]
+    [InlineData("digits-cnn", "parallel-if-uniform-4", 2)]
+    [InlineData("digits-cnn", "single-if-hard", 2)]
+    [InlineData("digits-cnn", "parallel-lif-no-decay-input-3", 2)]
+    [InlineData("plif-net", "cascade-plif-pow2-3", 2)]
+    [InlineData("plif-net", "single-plif-hard", 2)]
+    public void A_consumer_of_the_primitives_computes_the_engine_outputs(string modelName, string neuron, int steps)
     {
-        var model = NirRoundTripTests.Trained("digits-cnn", neuron, steps);
+        var model = NirRoundTripTests.Trained(modelName, neuron, steps);
         var sim = new NirPrimitiveSimulator(NirExporter.Export(model));
         var engine = new MtSnn.Runtime.Engine(MtSnn.Runtime.MtSnnModel.Load(model.ToBytes()));
         var test = MtSnn.Data.DigitsDataset.Open(MtSnn.Data.DatasetSplit.Test);

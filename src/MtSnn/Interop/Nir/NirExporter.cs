@@ -75,8 +75,12 @@ public static class NirExporter
                         ["padding"] = NirInts.Vector(0, 0),
                     }, inShape, Shape(shapes[i], false));
                     break;
-                case MaxPool2dSpec:
-                    throw new NotSupportedException($"{at}: NIR has no max pooling primitive (use average pooling in the model)");
+                case MaxPool2dSpec m:
+                    if (vin) throw new NotSupportedException($"{at}: pooling of a flattened vector has no NIR form");
+                    if (layer.Input < 0 || graph.Layers[layer.Input] is not NeuronLayerSpec spiking)
+                        throw new NotSupportedException($"{at}: NIR has no max pooling primitive; its exact construction needs the spikes of a neuron layer as input (this one reads {(layer.Input < 0 ? "the image" : graph.Layers[layer.Input].Op)})");
+                    outName[i] = NirMaxPool.Add(b, $"maxpool{i}", m, spiking.Neuron, inShape, Shape(shapes[i], false), Source(layer.Input), at);
+                    continue;   // its entries (the fire thresholds) already read the input
                 case FlattenSpec:
                     outName[i] = b.Node($"flatten{i}", "Flatten", new()
                     {

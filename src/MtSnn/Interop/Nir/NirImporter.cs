@@ -70,6 +70,17 @@ public static class NirImporter
                 foreach (var next in outEdges[sub.Output]) if (!consumed.Contains(next)) queue.Enqueue(next);
                 continue;
             }
+            if (NirMaxPool.GroupOf(name, nodes) is { } pool)
+            {
+                var mp = NirMaxPool.Parse(pool, nodes, inEdges, at);
+                if (!index.TryGetValue(mp.Source, out int src)) continue;
+                layers.Add(mp.Spec with { Input = src });
+                foreach (var m in mp.Members) consumed.Add(m);
+                consumed.Add(pool);
+                index[pool] = layers.Count - 1;
+                foreach (var next in outEdges[pool]) if (!consumed.Contains(next)) queue.Enqueue(next);
+                continue;
+            }
             if (preds.Any(p => !index.ContainsKey(p)))
             {
                 if (preds.Any(p => consumed.Contains(p) is false && Reaches(name, p, outEdges)))

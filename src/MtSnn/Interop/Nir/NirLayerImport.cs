@@ -8,7 +8,7 @@ namespace MtSnn.Interop.Nir;
 internal static class NirLayerImport
 {
     /// <summary>The node types this importer reads, for messages.</summary>
-    public const string Supported = "Input, Output, Conv2d, Affine, Linear, AvgPool2d, Flatten, IF, LIF, Scale (residual sum), and the neuron subgraph (I/LI, Threshold, Scale)";
+    public const string Supported = "Input, Output, Conv2d, Affine, Linear, AvgPool2d, Flatten, IF, LIF, Scale (residual sum), the neuron subgraph (I/LI, Threshold, Scale), and the max-pool construction (Threshold, SumPool2d, Scale; metadata mtsnn_op)";
 
     public static LayerSpec Layer(string name, NirNode node, List<int> inputs, List<TensorF32> tensors, string at)
     {
