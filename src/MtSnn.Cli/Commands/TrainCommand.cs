@@ -55,7 +55,7 @@ public static class TrainCommand
                 config = options.AdjustForResume(p, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
             }
             else config = options.Build(p);
-            var init = initPath is null ? null : MtSnn.Interop.Torch.WeightSources.Read(initPath);
+            var init = initPath is null ? null : MtSnn.Interop.Torch.WeightSources.Open(initPath);
             var stderr = p0.InvocationConfiguration.Error;
             return DistributedRun.Run(mode, config, LaunchEnvironment.Current, stderr, (c, parallel) =>
             {

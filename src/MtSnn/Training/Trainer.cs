@@ -63,7 +63,7 @@ public sealed class Trainer : IDisposable
     /// <param name="parallel">The data-parallel group, or null for a single process.</param>
     /// <param name="initFrom">Weights to start from (<c>--init-from</c>; loaded by name, see <see cref="MtSnn.Interop.Torch.WeightLoader"/>), or null; not with <paramref name="resume"/>.</param>
     public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null, IDataParallel? parallel = null,
-                   MtSnn.Interop.Torch.TorchStateDict? initFrom = null)
+                   MtSnn.Interop.Torch.WeightSource? initFrom = null)
     {
         if (initFrom is not null && resume is not null) throw new ArgumentException("--init-from starts a new run; it cannot be combined with --resume");
         Config = config.Validate();
@@ -75,7 +75,7 @@ public sealed class Trainer : IDisposable
         torch.manual_seed(config.Seed);
         var spec = new ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses, config.Neuron);
         Model = ModelZoo.Create(config.Model, spec);
-        if (initFrom is not null) InitReport = MtSnn.Interop.Torch.WeightLoader.Load(initFrom, Model);
+        if (initFrom is not null) InitReport = MtSnn.Interop.Torch.WeightLoader.Load(initFrom.For(Model), Model);
         Model.to(Device);
         _parameters = [.. Model.parameters()];
         _optimizer = CreateOptimizer(config, _parameters);

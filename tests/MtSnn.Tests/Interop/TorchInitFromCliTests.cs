@@ -35,6 +35,17 @@ public class TorchInitFromCliTests
         Assert.Contains($"(report: {tmp["b/init-from.txt"]})", second.StdErr);
         Assert.DoesNotContain("loaded", second.StdOut);
 
+        // a NIR graph of the first run: matched layer by layer, batch norm as identity + the folded bias
+        var export = CliRunner.Run("export", tmp["a/last.ckpt"], "--format", "nir", "-o", tmp["m.nir"]);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var fromNir = CliRunner.Run(["train", .. Quick, "--init-from", tmp["m.nir"], "--out", tmp["n"]]);
+        Assert.True(fromNir.ExitCode == 0, fromNir.ToString());
+        string nirReport = File.ReadAllText(tmp["n/init-from.txt"]);
+        Assert.Contains("loaded  features.0.module.bn.running_var -> features.0.module.bn.running_var [32]", nirReport);
+        Assert.Contains("missing features.0.module.bn.num_batches_tracked", nirReport);
+        AssertRefused(CliRunner.Run(["train", .. Quick, "--model", "plif-net", "--init-from", tmp["m.nir"], "--out", tmp["p"]]), tmp["p"],
+            "NIR layer 1 of 4 (conv2d) has weight [32, 1, 3, 3], plif-net's features.0.module.conv.weight has [128, 1, 3, 3]");
+
         AssertRefused(CliRunner.Run(["train", .. Quick, "--model", "digits-mlp", "--init-from", tmp["a/last.ckpt"], "--out", tmp["c"]]), tmp["c"],
             "no tensor matches digits-mlp");
         AssertRefused(CliRunner.Run(["train", .. Quick, "--resume", "--init-from", tmp["a/last.ckpt"], "--out", tmp["a"]]), tmp["none"],
@@ -48,7 +59,7 @@ public class TorchInitFromCliTests
         AssertRefused(CliRunner.Run(["train", .. Quick, "--init-from", Fixture("evil.pth"), "--out", tmp["o"]]), tmp["o"], "pickle global 'posix.system' is not allowed");
         AssertRefused(CliRunner.Run(["train", .. Quick, "--init-from", Fixture("torchvision_resnet18.pth"), "--out", tmp["o"]]), tmp["o"], "no tensor matches digits-cnn");
         File.WriteAllText(tmp["w.txt"], "weights");
-        AssertRefused(CliRunner.Run(["train", .. Quick, "--init-from", tmp["w.txt"], "--out", tmp["o"]]), tmp["o"], "not a PyTorch state_dict (.pth/.pt written by torch.save) or an MtSnn checkpoint (.ckpt)");
+        AssertRefused(CliRunner.Run(["train", .. Quick, "--init-from", tmp["w.txt"], "--out", tmp["o"]]), tmp["o"], "not a PyTorch state_dict (.pth/.pt written by torch.save), an MtSnn checkpoint (.ckpt) or a NIR graph (.nir)");
         AssertRefused(CliRunner.Run(["train", .. Quick, "--init-from", tmp["missing.pth"], "--out", tmp["o"]]), tmp["o"], "missing.pth");
     }
 }

@@ -1,21 +1,57 @@
+using MtSnn.Models;
 using MtSnn.Training;
 using static TorchSharp.torch;
 
 namespace MtSnn.Interop.Torch;
 
+/// <summary>Weights read for <c>--init-from</c>: a state dict by name, or a NIR graph matched to the model layer by layer (<see cref="NirWeights"/>).</summary>
+public sealed class WeightSource
+{
+    private readonly TorchStateDict? _dict;
+    private readonly MtSnn.Export.ExportedModel? _nir;
+
+    internal WeightSource(string path, TorchStateDict? dict, MtSnn.Export.ExportedModel? nir)
+    {
+        Path = path;
+        _dict = dict;
+        _nir = nir;
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    /// <summary>The tensors under <paramref name="model"/>'s names (a NIR graph is matched to it here).</summary>
+    public TorchStateDict For(SpikingModel model) => _dict ?? NirWeights.ToStateDict(_nir!, model, Path);
+}
+
 /// <summary>
 /// The files <c>mtsnn train --init-from</c> takes, told apart by their first bytes (not the extension): a
-/// <c>torch.save</c> zip (<c>.pth</c>/<c>.pt</c>, <see cref="TorchStateDict"/>) or an MtSnn checkpoint (<c>.ckpt</c>,
-/// its model state by name). Anything else is refused naming the kinds allowed.
+/// <c>torch.save</c> zip (<c>.pth</c>/<c>.pt</c>, <see cref="TorchStateDict"/>), an MtSnn checkpoint (<c>.ckpt</c>,
+/// its model state by name) or a NIR graph (<c>.nir</c>). Anything else is refused naming the kinds allowed.
 /// </summary>
 public static class WeightSources
 {
     /// <summary>The kinds, for messages.</summary>
-    public const string Kinds = "a PyTorch state_dict (.pth/.pt written by torch.save) or an MtSnn checkpoint (.ckpt)";
+    public const string Kinds = "a PyTorch state_dict (.pth/.pt written by torch.save), an MtSnn checkpoint (.ckpt) or a NIR graph (.nir)";
 
     private static readonly byte[] Hdf5Magic = [0x89, (byte)'H', (byte)'D', (byte)'F'];
 
-    /// <summary>Reads <paramref name="path"/> as a state dict (names and tensors).</summary>
+    /// <summary>Reads <paramref name="path"/>.</summary>
+    public static WeightSource Open(string path)
+    {
+        MtSnn.IO.InputFile.Require(path, "--init-from");
+        Span<byte> head = stackalloc byte[8];
+        int n;
+        using (var f = File.OpenRead(path)) n = f.Read(head);
+        if (head[..n].StartsWith(Hdf5Magic))
+        {
+            try { return new WeightSource(path, null, MtSnn.Interop.Nir.NirImporter.Read(path)); }
+            catch (MtSnn.Runtime.Format.ModelFormatException e) { throw new InvalidDataException(e.Message, e); }
+        }
+        return new WeightSource(path, Read(path), null);
+    }
+
+    /// <summary>Reads <paramref name="path"/> as a state dict (names and tensors): a torch.save file or an MtSnn checkpoint.</summary>
     public static TorchStateDict Read(string path)
     {
         MtSnn.IO.InputFile.Require(path, "--init-from");
@@ -25,8 +61,6 @@ public static class WeightSources
         head = head[..n];
         if (CheckpointFile.StartsWithMagic(head)) return FromCheckpoint(path);
         if (head.StartsWith("PK\u0003\u0004"u8) || (n > 0 && head[0] == 0x80)) return TorchStateDict.Read(path);
-        if (head.StartsWith(Hdf5Magic))
-            throw new InvalidDataException($"{path}: a NIR (HDF5) file; --init-from takes {Kinds} (NIR graphs hold folded batch norm; import them with mtsnn import for the engine)");
         throw new InvalidDataException($"{path}: not {Kinds}");
     }
 
