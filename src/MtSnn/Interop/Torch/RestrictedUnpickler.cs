@@ -112,10 +112,10 @@ internal sealed class RestrictedUnpickler
                 case (byte)'q': _memo[Take(1)[0]] = Peek(); break;          // BINPUT
                 case (byte)'r': _memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = Peek(); break;
                 case 0x94: _memo[_memo.Count] = Peek(); break;              // MEMOIZE
-                case (byte)'p': _memo[long.Parse(Line())] = Peek(); break;  // PUT
+                case (byte)'p': _memo[TextKey()] = Peek(); break;           // PUT
                 case (byte)'h': Push(Memo(Take(1)[0])); break;              // BINGET
                 case (byte)'j': Push(Memo(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))); break;
-                case (byte)'g': Push(Memo(long.Parse(Line()))); break;      // GET
+                case (byte)'g': Push(Memo(TextKey())); break;               // GET
                 case (byte)'i' or (byte)'o' or 0x81 or 0x92:
                     throw Bad($"pickle opcode {OpName(op)} builds an arbitrary object; a state_dict holds only tensors and plain containers");
                 default:
@@ -239,6 +239,8 @@ internal sealed class RestrictedUnpickler
         _pos = end + 1;
         return s;
     }
+
+    private long TextKey() => long.TryParse(Line(), out long k) ? k : throw Bad("a memo key that is not a number");
 
     private object IntLine()
     {

@@ -16,6 +16,9 @@ public sealed class TorchStateDict
 {
     private static readonly string[] NestedKeys = ["state_dict", "model", "net"];
 
+    /// <summary>The most elements one tensor may have (2^28: 1 GiB of float32; a stride-0 view could otherwise ask for any size).</summary>
+    public const long MaxElements = 1L << 28;
+
     private TorchStateDict(string path, IReadOnlyList<KeyValuePair<string, TorchTensor>> tensors, string? entry, int? version, string byteOrder)
     {
         Path = path;
@@ -132,8 +135,8 @@ public sealed class TorchStateDict
     {
         string what = $"{path}: tensor '{RestrictedUnpickler.PrintableName(name)}'";
         var call = value as PickleCall ?? throw new InvalidDataException($"{what} is a {Kind(value)}");
-        if (call.Function.Name is "_rebuild_parameter" or "_rebuild_parameter_with_state")
-            return call.Arguments.Length >= 1 ? Rebuild(call.Arguments[0], name, zip, prefix, storages, bigEndian, path)
+        while (call.Function.Name is "_rebuild_parameter" or "_rebuild_parameter_with_state")   // a loop: nesting depth is the file's to choose
+            call = call.Arguments.Length >= 1 && call.Arguments[0] is PickleCall inner ? inner
                 : throw new InvalidDataException($"{what}: _rebuild_parameter without a tensor");
         if (call.Function.Name != "_rebuild_tensor_v2")
             throw new InvalidDataException($"{what}: {call.Function} called where a tensor is expected");
@@ -159,7 +162,9 @@ public sealed class TorchStateDict
             storages[key] = bytes;
         }
         long count = 1;
-        foreach (long s in shape) count = checked(count * s);
+        foreach (long s in shape)
+            count = s == 0 || count <= MaxElements / s ? count * s
+                : throw new InvalidDataException($"{what}: size {TorchTensor.ShapeString(shape)} has more than {MaxElements} elements");
         if (count > 0)
         {
             long last = offset;

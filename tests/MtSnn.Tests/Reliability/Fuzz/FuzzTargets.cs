@@ -54,11 +54,42 @@ public static class FuzzTargets
                 File.WriteAllBytes(f, b);
                 CheckpointFile.Load(f);
             }, Reseal: b => b.Length < 40 ? b : [.. b.AsSpan(0, b.Length - 32), .. SHA256.HashData(b.AsSpan(0, b.Length - 32))]),
+            new("torch-pth", [TorchPickle()], [], (b, f) => TorchPth(b, f)),
             new("mtsnn-model", [model], [(0, 8, false), (4, 4, false)], (b, _) => MtSnnModel.Load(b)),
             new("config-json", [Encoding.UTF8.GetBytes(TrainingFixtures.Tiny().ToJsonString())], [], (b, f) => Config(b, f)),
             new("playground-input", ["x\n0.5\n1.25\n-3e-2\n\n"u8.ToArray(), "1\n2\n"u8.ToArray()], [], (b, _) =>
                 CurrentFile.Read(new StreamReader(new MemoryStream(b)), "stdin")),
         ];
+    }
+
+    private static string TorchFixture => Path.Combine(MtSnn.Tests.TestSupport.Repo.Root, "tests", "fixtures", "torch", "tensors.pth");
+
+    /// <summary>The pickle of the dtypes-and-layouts fixture (written by PyTorch): the part of a .pth the mutations should reach.</summary>
+    private static byte[] TorchPickle()
+    {
+        using var zip = ZipFile.OpenRead(TorchFixture);
+        var e = zip.Entries.Single(x => x.FullName.EndsWith("/data.pkl", StringComparison.Ordinal));
+        using var s = e.Open();
+        var bytes = new byte[e.Length];
+        s.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>The fixture's archive with the mutated pickle in place of its own (the zip's CRCs stay valid), read as a .pth.</summary>
+    private static void TorchPth(byte[] pickle, string f)
+    {
+        File.Delete(f);
+        using (var src = ZipFile.OpenRead(TorchFixture))
+        using (var dst = ZipFile.Open(f, ZipArchiveMode.Create))
+        {
+            foreach (var e in src.Entries)
+            {
+                using var o = dst.CreateEntry(e.FullName, CompressionLevel.NoCompression).Open();
+                if (e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)) o.Write(pickle);
+                else { using var i = e.Open(); i.CopyTo(o); }
+            }
+        }
+        MtSnn.Interop.Torch.TorchStateDict.Read(f);
     }
 
     private static void ReadIdx(byte[] b, string f)
