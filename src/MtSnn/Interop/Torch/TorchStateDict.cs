@@ -172,6 +172,8 @@ public sealed class TorchStateDict
             if (offset < 0 || last >= numel)
                 throw new InvalidDataException($"{what}: offset {offset}, size {TorchTensor.ShapeString(shape)} and stride {TorchTensor.ShapeString(strides)} reach element {last} of a storage of {numel}");
         }
+        if (count > Math.Max(numel, 1L << 20))
+            throw new InvalidDataException($"{what}: size {TorchTensor.ShapeString(shape)} repeats a storage of {numel} elements beyond 2^20 elements (stride {TorchTensor.ShapeString(strides)})");
         var floats = dtype.IsFloat ? new float[count] : null;
         var ints = dtype.IsFloat ? null : new long[count];
         var index = new long[shape.Length];
