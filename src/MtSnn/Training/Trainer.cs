@@ -70,7 +70,7 @@ public sealed class Trainer : IDisposable
         _parallel = parallel;
         _data = new TrainingData(config, pinMemory: Device.type == DeviceType.CUDA, parallel?.Shard);
         torch.manual_seed(config.Seed);
-        var spec = new ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses, config.Neuron);
+        var spec = config.ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses);
         Model = ModelZoo.Create(config.Model, spec);
         Model.to(Device);
         _parameters = [.. Model.parameters()];
