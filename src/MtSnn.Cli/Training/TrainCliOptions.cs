@@ -23,6 +23,7 @@ public sealed class TrainCliOptions
     public Option<string> Dataset { get; } = new("--dataset") { Description = $"Data set: {string.Join(", ", TrainingData.DatasetNames)}.", DefaultValueFactory = _ => "digits" };
     public Option<string?> Data { get; } = new("--data") { Description = "Folder holding the data set's files." };
     public Option<string> Model { get; } = new("--model") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}.", DefaultValueFactory = _ => "digits-cnn" };
+    public Option<string> OutputNeuron { get; } = new("--output-neuron") { Description = $"Neuron of a spiking output layer ({string.Join(", ", ModelZoo.SpikingOutputNames)}): same (as the other layers), single (multi-threshold in the hidden layers only).", DefaultValueFactory = _ => "same" };
     public Option<int> T { get; } = new("--T", "-T") { Description = "Time steps T (>= 1).", DefaultValueFactory = _ => 4 };
     public Option<int> Epochs { get; } = new("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 };
     public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
@@ -50,7 +51,7 @@ public sealed class TrainCliOptions
     public Option<int?> Threads { get; } = CliThreads.Create();
     public Option<string?> Config { get; } = new("--config") { Description = "JSON file of options (keys = option names without dashes); the command line overrides it." };
 
-    private Option[] TrainOptions => [Dataset, Data, Model, T, Epochs, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule, Warmup,
+    private Option[] TrainOptions => [Dataset, Data, Model, OutputNeuron, T, Epochs, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule, Warmup,
         StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Tf32, Seed, MaxBatches, FrameSize, Threads, Config];
 
     /// <summary>Adds every option (training and neuron) to <paramref name="cmd"/>.</summary>
@@ -107,6 +108,7 @@ public sealed class TrainCliOptions
         DataDir = p.GetValue(Data),
         Model = p.GetValue(Model)!,
         Neuron = Neuron.Build(p),
+        OutputNeuron = OutputNeurons.Parse(p.GetValue(OutputNeuron)!),
         T = p.GetValue(T),
         Epochs = p.GetValue(Epochs),
         BatchSize = p.GetValue(BatchSize),

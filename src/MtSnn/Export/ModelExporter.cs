@@ -133,6 +133,9 @@ public static class ModelExporter
                 case Flatten:
                     Add(new FlattenSpec());
                     break;
+                case Voting voting:
+                    Add(new LinearSpec(voting.Classes * voting.Group, voting.Classes, VotingWeight($"{path}.weight", voting), null));
+                    break;
                 case MaxPool2d mp:
                     if (mp.dilation is { } d && d.Any(v => v != 1) || mp.ceil_mode) throw Unsupported(path, "max pooling with dilation or ceil_mode");
                     Add(new MaxPool2dSpec(Square(mp.kernel_size, path), Square(mp.stride ?? mp.kernel_size, path), Square(mp.padding ?? [0], path)));
@@ -216,6 +219,18 @@ public static class ModelExporter
             }
             Add(new Conv2dSpec((int)conv.in_channels, (int)conv.out_channels, Square(conv.kernel_size, path), Square(conv.stride, path),
                 Square(conv.padding ?? [0], path), Tensor($"{path}.weight", w), Tensor($"{path}.bias", bias)));
+        }
+
+        // The voting layer's mean as a fixed linear map: weight[c, c * G + g] = 1 / G, every other entry 0.
+        private string VotingWeight(string name, Voting voting)
+        {
+            int inFeatures = voting.Classes * voting.Group;
+            var data = new float[voting.Classes * inFeatures];
+            for (int c = 0; c < voting.Classes; c++)
+                for (int g = 0; g < voting.Group; g++)
+                    data[c * inFeatures + c * voting.Group + g] = 1f / voting.Group;
+            _tensors.Add(new TensorF32(name, [voting.Classes, inFeatures], data));
+            return name;
         }
 
         private string Tensor(string name, Tensor t)

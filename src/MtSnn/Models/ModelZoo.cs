@@ -2,13 +2,14 @@ namespace MtSnn.Models;
 
 /// <summary>
 /// The models by name. Stages (the keys of <see cref="ModelSpec.StageOverrides"/>) per model:
-/// digits-cnn and plif-net: stage1, stage2, classifier; digits-mlp: hidden; vgg11/vgg16: stage1..stage5 (the convs before each pooling);
+/// digits-cnn and plif-net: stage1, stage2, classifier; plif-net-vote: stage1, stage2, classifier, output; digits-mlp: hidden; vgg11/vgg16: stage1..stage5 (the convs before each pooling);
 /// resnet19: stem, stage1..stage3, classifier; resnet20: stem, stage1..stage3; the ImageNet ResNets: stem,
 /// stage1..stage4 (torchvision's layer1..layer4).
 /// <list type="bullet">
 /// <item><c>digits-cnn</c>: a small conv net for the 8x8 digits (<see cref="DigitsCnn"/>).</item>
 /// <item><c>digits-mlp</c>: a spiking MLP without BatchNorm (<see cref="DigitsMlp"/>).</item>
 /// <item><c>plif-net</c>: the PLIF paper's Fashion-MNIST net (<see cref="PlifNet"/>).</item>
+/// <item><c>plif-net-vote</c>: the same with SpikingJelly's spiking output layer and voting (stage <c>output</c>).</item>
 /// <item><c>vgg11</c>, <c>vgg16</c>: CIFAR VGG, configurations A and D, average pooling, one FC (<see cref="SpikingVgg"/>).</item>
 /// <item><c>resnet19</c>: TET/TEBN's CIFAR ResNet-19 (<see cref="ResNetLayout.ResNet19"/>).</item>
 /// <item><c>resnet20</c>: He et al. 2016's CIFAR ResNet-20, widths 16/32/64, option-A shortcuts (<see cref="ResNetLayout.ResNet20"/>).</item>
@@ -18,23 +19,27 @@ namespace MtSnn.Models;
 /// </summary>
 public static class ModelZoo
 {
-    private static readonly (string Name, Func<ModelSpec, SpikingModel> Create)[] Entries =
+    private static readonly (string Name, Func<ModelSpec, SpikingModel> Create, bool SpikingOutput)[] Entries =
     [
-        ("digits-cnn", spec => new DigitsCnn(spec)),
-        ("digits-mlp", spec => new DigitsMlp(spec)),
-        ("plif-net", spec => new PlifNet(spec)),
-        ("vgg11", spec => new SpikingVgg("vgg11", spec, SpikingVgg.Vgg11)),
-        ("vgg16", spec => new SpikingVgg("vgg16", spec, SpikingVgg.Vgg16)),
-        ("resnet19", spec => new SpikingResNet("resnet19", spec, ResNetLayout.ResNet19)),
-        ("resnet20", spec => new SpikingResNet("resnet20", spec, ResNetLayout.ResNet20)),
-        ("spiking-resnet18", spec => new SpikingResNet("spiking-resnet18", spec, ResNetLayout.ImageNet([2, 2, 2, 2], ResidualKind.Spiking))),
-        ("spiking-resnet34", spec => new SpikingResNet("spiking-resnet34", spec, ResNetLayout.ImageNet([3, 4, 6, 3], ResidualKind.Spiking))),
-        ("sew-resnet18", spec => new SpikingResNet("sew-resnet18", spec, ResNetLayout.ImageNet([2, 2, 2, 2], ResidualKind.SewAdd))),
-        ("sew-resnet34", spec => new SpikingResNet("sew-resnet34", spec, ResNetLayout.ImageNet([3, 4, 6, 3], ResidualKind.SewAdd))),
+        ("digits-cnn", spec => new DigitsCnn(spec), false),
+        ("digits-mlp", spec => new DigitsMlp(spec), false),
+        ("plif-net", spec => new PlifNet(spec), false),
+        ("plif-net-vote", spec => new PlifNet(spec, voting: true), true),
+        ("vgg11", spec => new SpikingVgg("vgg11", spec, SpikingVgg.Vgg11), false),
+        ("vgg16", spec => new SpikingVgg("vgg16", spec, SpikingVgg.Vgg16), false),
+        ("resnet19", spec => new SpikingResNet("resnet19", spec, ResNetLayout.ResNet19), false),
+        ("resnet20", spec => new SpikingResNet("resnet20", spec, ResNetLayout.ResNet20), false),
+        ("spiking-resnet18", spec => new SpikingResNet("spiking-resnet18", spec, ResNetLayout.ImageNet([2, 2, 2, 2], ResidualKind.Spiking)), false),
+        ("spiking-resnet34", spec => new SpikingResNet("spiking-resnet34", spec, ResNetLayout.ImageNet([3, 4, 6, 3], ResidualKind.Spiking)), false),
+        ("sew-resnet18", spec => new SpikingResNet("sew-resnet18", spec, ResNetLayout.ImageNet([2, 2, 2, 2], ResidualKind.SewAdd)), false),
+        ("sew-resnet34", spec => new SpikingResNet("sew-resnet34", spec, ResNetLayout.ImageNet([3, 4, 6, 3], ResidualKind.SewAdd)), false),
     ];
 
     /// <summary>Every model name, in the order above.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Entries.Select(e => e.Name)];
+
+    /// <summary>The models that end in spiking neurons (stage <see cref="SpikingModel.OutputStage"/>), not a linear classifier.</summary>
+    public static IReadOnlyList<string> SpikingOutputNames { get; } = [.. Entries.Where(e => e.SpikingOutput).Select(e => e.Name)];
 
     /// <summary>
     /// Builds model <paramref name="name"/> (case-insensitive) for <paramref name="spec"/>. Throws

@@ -9,7 +9,7 @@ namespace MtSnn.Models;
 /// direct encoding, or Poisson spikes) gives per-step logits <c>[T, B, NumClasses]</c>; the prediction is usually
 /// their mean over T. Stateless layers run through <see cref="SeqToBatch"/>, neurons
 /// (<see cref="MultiThresholdNode"/>) in multi-step mode on <c>[T, B, ...]</c>; every neuron of stage <c>s</c>
-/// follows <c>Spec.NeuronFor(s)</c>. The last layer is a plain linear classifier (no neuron after it).
+/// follows <c>Spec.NeuronFor(s)</c>. The last layer is a plain linear classifier, or (models with stage <see cref="OutputStage"/>) spiking neurons and a voting layer.
 /// Call <see cref="SpikingFunctional.ResetNet"/> between independent batches.
 /// </summary>
 public abstract class SpikingModel : nn.Module<Tensor, Tensor>
@@ -33,6 +33,12 @@ public abstract class SpikingModel : nn.Module<Tensor, Tensor>
 
     /// <summary>What the model was built for.</summary>
     public ModelSpec Spec { get; }
+
+    /// <summary>
+    /// The stage name of a spiking output layer (the neurons whose rates are the prediction, e.g. before a voting
+    /// layer); only models that end in spiking neurons have it.
+    /// </summary>
+    public const string OutputStage = "output";
 
     /// <summary>The stage names whose neurons <see cref="ModelSpec.StageOverrides"/> may override, in forward order.</summary>
     public IReadOnlyList<string> Stages => _stages;

@@ -15,7 +15,7 @@ public static class CheckpointModel
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(config);
         var test = TrainingData.Open(config, DatasetSplit.Test);
-        var model = ModelZoo.Create(config.Model, new ModelSpec(TrainingData.ModelInput(test, test.Shape), test.NumClasses, config.Neuron));
+        var model = ModelZoo.Create(config.Model, config.ModelSpec(TrainingData.ModelInput(test, test.Shape), test.NumClasses));
         try
         {
             CheckpointFile.LoadInto(checkpoint, model, source);

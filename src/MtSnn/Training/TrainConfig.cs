@@ -21,6 +21,12 @@ public sealed record TrainConfig
     public string? DataDir { get; init; }
     public string Model { get; init; } = "digits-cnn";
     public NeuronOptions Neuron { get; init; } = new();
+    /// <summary>
+    /// The neuron of a spiking output layer (models in <see cref="ModelZoo.SpikingOutputNames"/>): the same as every
+    /// other layer's (<see cref="OutputNeuron.Same"/>), or a single threshold with the same dynamics, so that
+    /// multi-threshold neurons stay in the hidden layers only.
+    /// </summary>
+    public OutputNeuron OutputNeuron { get; init; } = OutputNeuron.Same;
     /// <summary>Time steps T (1 .. <see cref="MtSnn.Runtime.Graph.ModelGraph.MaxTimeSteps"/>, the engine's limit).</summary>
     public int T { get; init; } = 4;
     public int Epochs { get; init; } = 10;
@@ -66,6 +72,8 @@ public sealed record TrainConfig
         if (!TrainingData.DatasetNames.Contains(Dataset.ToLowerInvariant())) throw new ArgumentException($"unknown data set '{Dataset}'; allowed: {string.Join(", ", TrainingData.DatasetNames)}");
         if (!ModelZoo.Names.Contains(Model.ToLowerInvariant())) throw new ArgumentException($"unknown model '{Model}'; allowed: {string.Join(", ", ModelZoo.Names)}");
         Neuron.Validate();
+        if (OutputNeuron != OutputNeuron.Same && !ModelZoo.SpikingOutputNames.Contains(Model.ToLowerInvariant()))
+            throw new ArgumentException($"output neuron '{OutputNeurons.NameOf(OutputNeuron)}' needs a model with a spiking output layer ({string.Join(", ", ModelZoo.SpikingOutputNames)}); '{Model}' ends in a linear classifier");
         if (T is < 1 or > MtSnn.Runtime.Graph.ModelGraph.MaxTimeSteps) throw new ArgumentException($"time steps T must be in 1..{MtSnn.Runtime.Graph.ModelGraph.MaxTimeSteps} (got {T})");
         if (Epochs < 1) throw new ArgumentException($"epochs must be >= 1 (got {Epochs})");
         if (BatchSize < 1) throw new ArgumentException($"batch size must be >= 1 (got {BatchSize})");
@@ -85,6 +93,21 @@ public sealed record TrainConfig
         return this;
     }
 
+    /// <summary>
+    /// What the model is built for: <paramref name="input"/>, <paramref name="classes"/>, <see cref="Neuron"/> in every
+    /// stage, and the output stage's neuron as <see cref="OutputNeuron"/> says.
+    /// </summary>
+    public ModelSpec ModelSpec(ImageShape input, int classes)
+    {
+        var spec = new ModelSpec(input, classes, Neuron);
+        return OutputNeuron switch
+        {
+            OutputNeuron.Same => spec,
+            OutputNeuron.Single => spec with { StageOverrides = new Dictionary<string, NeuronOptions> { [SpikingModel.OutputStage] = OutputNeurons.SingleLike(Neuron) } },
+            _ => throw new ArgumentOutOfRangeException(nameof(OutputNeuron), OutputNeuron, $"unknown output neuron {OutputNeuron}"),
+        };
+    }
+
     /// <summary>The loss this configuration trains with.</summary>
     public SpikingLoss CreateLoss() => SpikingLoss.Create(Loss, LabelSmoothing, TetLambda);
 
@@ -96,6 +119,7 @@ public sealed record TrainConfig
             ["dataset"] = Dataset,
             ["data"] = DataDir,
             ["model"] = Model,
+            ["output-neuron"] = OutputNeurons.NameOf(OutputNeuron),
             ["T"] = T,
             ["epochs"] = Epochs,
             ["batch-size"] = BatchSize,
@@ -143,6 +167,7 @@ public sealed record TrainConfig
                 DataDir = S(j, "data"),
                 Model = S(j, "model") ?? d.Model,
                 Neuron = NeuronOptionsJson.Read(j),
+                OutputNeuron = S(j, "output-neuron") is { } on ? OutputNeurons.Parse(on) : d.OutputNeuron,
                 T = j["T"]?.GetValue<int>() ?? d.T,
                 Epochs = j["epochs"]?.GetValue<int>() ?? d.Epochs,
                 BatchSize = j["batch-size"]?.GetValue<int>() ?? d.BatchSize,

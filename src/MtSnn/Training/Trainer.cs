@@ -73,7 +73,7 @@ public sealed class Trainer : IDisposable
         _parallel = parallel;
         _data = new TrainingData(config, pinMemory: Device.type == DeviceType.CUDA, parallel?.Shard);
         torch.manual_seed(config.Seed);
-        var spec = new ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses, config.Neuron);
+        var spec = config.ModelSpec(TrainingData.ModelInput(_data.Train, _data.TrainLoader.OutputShape), _data.Train.NumClasses);
         Model = ModelZoo.Create(config.Model, spec);
         if (initFrom is not null) InitReport = MtSnn.Interop.Torch.WeightLoader.Load(initFrom.For(Model), Model);
         Model.to(Device);

@@ -25,6 +25,7 @@ public class ExportEquivalenceTests
         { "digits-cnn", 1, 8, "single-if", 2 },
         { "digits-cnn", 1, 8, "cascade-pow2-4-hard-plif", 2 },
         { "plif-net", 1, 16, "cascade-pow2-3", 1 },
+        { "plif-net-vote", 1, 16, "cascade-pow2-3", 2 },
         { "spiking-resnet18", 3, 32, "cascade-pow2-2", 1 },
         { "sew-resnet18", 3, 32, "parallel-uniform-2", 1 },
     };

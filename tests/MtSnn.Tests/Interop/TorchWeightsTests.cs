@@ -196,6 +196,20 @@ public class TorchWeightsTests
     }
 
     [Fact]
+    public void SpikingJelly_plif_net_loads_whole_into_plif_net_vote_voting_head_included()
+    {
+        const string file = "spikingjelly_plif_fmnist.pth";
+        var sd = TorchStateDict.Read(Fixture(file));
+        using var m = new PlifNet(new ModelSpec(new ImageShape(1, 28, 28), 10, Plif), channels: 2, voting: true);
+        var report = WeightLoader.Load(sd, m);
+        Assert.DoesNotContain(report.Lines, l => l.Status == "skipped");
+        Assert.DoesNotContain(report.Lines, l => l.Status == "missing");
+        Assert.Contains(report.Lines, l => l.Source == "conv_fc.13.weight" && l.Target == "classifier.2.module.weight");
+        Assert.Contains(report.Lines, l => l.Source == "conv_fc.14.w" && l.Target == "classifier.3.plif_a");
+        AssertLoadedSums(report, m, file);
+    }
+
+    [Fact]
     public void SpikingJelly_vgg_conv_biases_fold_into_the_batch_norm_mean()
     {
         const string file = "spikingjelly_spiking_vgg11_bn.pth";

@@ -19,7 +19,7 @@ internal static class ModelTestSupport
     public static ModelSpec SmallSpec(string model, NeuronOptions? neuron = null) => model switch
     {
         "digits-cnn" => Spec(1, 8, 8, 10, neuron),
-        "plif-net" => Spec(1, 28, 28, 10, neuron),
+        "plif-net" or "plif-net-vote" => Spec(1, 28, 28, 10, neuron),
         "vgg11" or "vgg16" or "resnet20" => Spec(3, 32, 32, 10, neuron),
         "resnet19" => Spec(3, 16, 16, 10, neuron),
         _ => Spec(3, 32, 32, 1000, neuron),

@@ -16,7 +16,7 @@ public class ModelZooTests
     public void Names_AreExactlyThePublishedSet()
     {
         Assert.Equal(
-            ["digits-cnn", "digits-mlp", "plif-net", "vgg11", "vgg16", "resnet19", "resnet20", "spiking-resnet18", "spiking-resnet34", "sew-resnet18", "sew-resnet34"],
+            ["digits-cnn", "digits-mlp", "plif-net", "plif-net-vote", "vgg11", "vgg16", "resnet19", "resnet20", "spiking-resnet18", "spiking-resnet34", "sew-resnet18", "sew-resnet34"],
             ModelZoo.Names);
     }
 
@@ -24,7 +24,7 @@ public class ModelZooTests
     public void UnknownName_ThrowsOneLineListingTheAllowedNames()
     {
         var e = Assert.Throws<ArgumentException>(() => ModelZoo.Create("resnet50", SmallSpec("digits-cnn")));
-        Assert.StartsWith("unknown model 'resnet50' (allowed: digits-cnn, digits-mlp, plif-net, vgg11,", e.Message);
+        Assert.StartsWith("unknown model 'resnet50' (allowed: digits-cnn, digits-mlp, plif-net, plif-net-vote, vgg11,", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
 

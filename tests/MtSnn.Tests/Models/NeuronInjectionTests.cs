@@ -40,6 +40,7 @@ public class NeuronInjectionTests
     [InlineData("digits-cnn", "stage2", new[] { 1 })]
     [InlineData("digits-cnn", "classifier", new[] { 2 })]
     [InlineData("plif-net", "stage1", new[] { 0 })]
+    [InlineData("plif-net-vote", "output", new[] { 3 })]
     [InlineData("vgg11", "stage3", new[] { 2, 3 })]     // config A: 64 | 128 | 256 256 | 512 512 | 512 512
     [InlineData("vgg16", "stage5", new[] { 10, 11, 12 })] // config D: 2 | 2 | 3 | 3 | 3
     [InlineData("resnet19", "classifier", new[] { 17 })]

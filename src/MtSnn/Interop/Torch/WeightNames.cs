@@ -46,6 +46,8 @@ internal static class WeightNames
         {
             case SpikingResNet when model.GetName().StartsWith("spiking-resnet", StringComparison.Ordinal) || model.GetName().StartsWith("sew-resnet", StringComparison.Ordinal):
                 return ("torchvision resnet / SpikingJelly spiking_resnet, sew_resnet", ResNet);
+            case PlifNet when model.Stages.Contains(SpikingModel.OutputStage):
+                return ("SpikingJelly parametric_lif_net.FashionMNISTNet (with its voting head)", PlifNetVoteName);
             case PlifNet:
                 return ("SpikingJelly parametric_lif_net.FashionMNISTNet", PlifNetName);
             case SpikingVgg vgg:
@@ -98,6 +100,20 @@ internal static class WeightNames
         if (Regex.IsMatch(name, @"^conv_fc\.1[34]\."))
             return new NameMapping.Skip("SpikingJelly's voting head (Linear 2048 -> 100, PLIF, VotingLayer(10)); this model's classifier is one Linear 2048 -> classes");
         return null;
+    }
+
+    // plif-net-vote has SpikingJelly's head: Linear 2048 -> 100 (conv_fc.13), PLIF (conv_fc.14), VotingLayer(10).
+    private static readonly (Regex Pattern, string Target, bool Head)[] PlifVoteRules =
+    [
+        (new(@"^conv_fc\.13\.(weight|bias)$"), "classifier.2.module.$1", true),
+        (new(@"^conv_fc\.14\.w$"), "classifier.3.plif_a", false),
+    ];
+
+    private static NameMapping? PlifNetVoteName(string name)
+    {
+        foreach (var (pattern, target, head) in PlifVoteRules)
+            if (pattern.IsMatch(name)) return new NameMapping.To(pattern.Replace(name, target), head);
+        return PlifNetName(name);
     }
 
     /// <summary>SpikingJelly's <c>features.i</c> indices (conv, BN, neuron per width; one max pool per M) against ours (ConvBn, neuron; one pool).</summary>
