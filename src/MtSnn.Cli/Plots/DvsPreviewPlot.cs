@@ -42,7 +42,11 @@ public static class DvsPreviewPlot
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
         plot.Axes.SetLimits(-gap, tiles * (w + gap), 0, h);
         plot.XLabel($"time bin (of {frames.Frames}; each tile {w} x {h} pixels)");
-        plot.YLabel("y (pixels, 0 = bottom)");
+        // a heatmap shows its first row at the top, as the sensor's image: label the rows so
+        int step = h <= 20 ? 5 : 10;
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. Enumerable.Range(0, h / step + 1).Select(i => new Tick(h - i * step - 0.5, $"{i * step}"))]);
+        plot.YLabel("row (pixels, 0 = top)");
         plot.Title($"Emulated events: {what}");
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = OnText, FillColor = On });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = OffText, FillColor = Off });

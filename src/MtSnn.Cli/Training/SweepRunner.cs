@@ -88,7 +88,7 @@ public static class SweepRunner
                 Label = acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture),
             });
         }
-        foreach (var b in bars) b.CenterLabel = true; // inside the bar, so the axis can end at 100 %
+        foreach (var b in bars) { b.CenterLabel = true; b.LabelOnTop = true; } // inside the bar (drawn after it), so the axis can end at 100 %
         var barPlot = plot.Add.Bars(bars);
         barPlot.ValueLabelStyle.FontSize = 11;
         barPlot.ValueLabelStyle.ForeColor = ScottPlot.Colors.White;

@@ -46,7 +46,7 @@ public static partial class CpuAllocator
     public const string CapAllowed = "a size in bytes with an optional K, M or G suffix (e.g. 800M, 2G) or a percentage of the memory (e.g. 5%), more than 0";
 
     /// <summary>The default cap is the memory the process may use (physical or cgroup limit) divided by this.</summary>
-    public const int DefaultCapDivisor = 32;
+    public const int DefaultCapDivisor = 16;
 
     /// <summary>How often the guard of <see cref="CpuAllocatorMode.Capped"/> measures the retained memory.</summary>
     public static readonly TimeSpan GuardInterval = TimeSpan.FromMilliseconds(100);

@@ -39,7 +39,7 @@ public class PictureModelTests
         Assert.Equal(80, limits.Bottom); // 99.12 -> decade 90, 10 below
         var bars = Assert.Single(plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>()).Bars;
         Assert.Equal(4, bars.Count);
-        Assert.All(bars, b => Assert.True(b.CenterLabel && b.Value <= 100));
+        Assert.All(bars, b => Assert.True(b.CenterLabel && b.LabelOnTop && b.Value <= 100));
         Assert.Equal(["single", "cascade K=4 pow2"], plot.Legend.ManualItems.Select(i => i.LabelText));
     }
 
@@ -53,7 +53,7 @@ public class PictureModelTests
         Assert.Equal(3, plot.GetPlottables().OfType<ScottPlot.Plottables.Heatmap>().Count());
         Assert.Equal("Emulated events: sample 0 (label 7)", plot.Axes.Title.Label.Text);
         Assert.StartsWith("time bin", plot.Axes.Bottom.Label.Text);
-        Assert.StartsWith("y (pixels", plot.Axes.Left.Label.Text);
+        Assert.Equal("row (pixels, 0 = top)", plot.Axes.Left.Label.Text);
         var legend = plot.Legend.ManualItems;
         Assert.Equal([DvsPreviewPlot.OnText, DvsPreviewPlot.OffText], legend.Select(i => i.LabelText));
         Assert.Equal([DvsPreviewPlot.On, DvsPreviewPlot.Off], legend.Select(i => i.FillColor));

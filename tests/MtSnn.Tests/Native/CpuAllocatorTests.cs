@@ -42,13 +42,13 @@ public class CpuAllocatorTests
     }
 
     [GlibcFact]
-    public void Unset_means_capped_on_glibc_and_the_cap_is_a_32nd_of_the_memory()
+    public void Unset_means_capped_on_glibc_and_the_cap_is_a_16th_of_the_memory()
     {
         Assert.True(CpuAllocator.IsGlibc);
         var r = MtSnn.Tests.Reliability.CliProcess.Run(["doctor"], Path.GetTempPath()); // a real process, every MTSNN_ setting cleared
         Assert.True(r.ExitCode == 0, r.ToString());
         var line = Assert.Single(r.StdOut.Split('\n'), l => l.StartsWith("allocator:", StringComparison.Ordinal));
-        Assert.Contains($"freed memory retained up to {CpuAllocator.Mib(CpuAllocator.MemoryLimit / 32)} (1/32 of {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}; MTSNN_MALLOC_CAP overrides)", line);
+        Assert.Contains($"freed memory retained up to {CpuAllocator.Mib(CpuAllocator.MemoryLimit / 16)} (1/16 of {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}; MTSNN_MALLOC_CAP overrides)", line);
         Assert.Contains("MTSNN_MALLOC=capped, the default", line);
     }
 
@@ -73,8 +73,8 @@ public class CpuAllocatorTests
     private const long Gib = 1L << 30;
 
     [Theory]
-    [InlineData(null, 16 * Gib / 32)]
-    [InlineData(" ", 16 * Gib / 32)]
+    [InlineData(null, 16 * Gib / 16)]
+    [InlineData(" ", 16 * Gib / 16)]
     [InlineData("1048576", 1L << 20)]
     [InlineData("800M", 800L << 20)]
     [InlineData("800m", 800L << 20)]
