@@ -54,12 +54,12 @@ public static class DvsEmulateCommand
         }
     }
 
-    /// <summary>Ten frames of the first test sample of each of up to 4 classes, stacked: what the events look like.</summary>
+    /// <summary>Ten frames of the first test sample, with axes, a title and the polarity legend (<see cref="Plots.DvsPreviewPlot"/>).</summary>
     private static void WritePreview(string path, string dir)
     {
         var folder = new NMnistFolder(dir, train: false);
         if (folder.Count == 0) return;
-        var frames = folder.GetFrames(0, new FrameOptions { Frames = 10 }).Frames;
-        EventFramePng.Write(path, frames, scale: 6, maxFrames: 10);
+        var sample = folder.GetFrames(0, new FrameOptions { Frames = 10 });
+        Plots.DvsPreviewPlot.Save(path, sample.Frames, $"first test sample (label {sample.Label}), 10 time bins");
     }
 }

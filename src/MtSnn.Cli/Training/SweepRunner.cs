@@ -66,7 +66,11 @@ public static class SweepRunner
     /// preset) in a fixed colour, each labelled with its exact accuracy, so equal results stay visible side by side;
     /// the legend sits outside the data.
     /// </summary>
-    public static void Plot(string path, IReadOnlyList<SweepRow> rows)
+    public static void Plot(string path, IReadOnlyList<SweepRow> rows) =>
+        AtomicFile.WriteAllBytes(path, BuildPlot(rows).GetImageBytes(1000, 500, ScottPlot.ImageFormat.Png));
+
+    /// <summary>The plot that <see cref="Plot"/> writes.</summary>
+    public static ScottPlot.Plot BuildPlot(IReadOnlyList<SweepRow> rows)
     {
         var plot = new ScottPlot.Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -84,18 +88,23 @@ public static class SweepRunner
                 Label = acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture),
             });
         }
+        foreach (var b in bars) { b.CenterLabel = true; b.LabelOnTop = true; } // inside the bar (drawn after it), so the axis can end at 100 %
         var barPlot = plot.Add.Bars(bars);
         barPlot.ValueLabelStyle.FontSize = 11;
+        barPlot.ValueLabelStyle.ForeColor = ScottPlot.Colors.White;
         for (int n = 0; n < neurons.Count; n++) plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = neurons[n], FillColor = palette.GetColor(n) });
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. steps.Select((_, i) => i * (neurons.Count + 1) + (neurons.Count - 1) / 2.0)], [.. steps.Select(t => $"T = {t}")]);
-        double low = rows.Count == 0 ? 0 : rows.Min(r => r.TestAccuracy * 100);
-        plot.Axes.SetLimitsY(Math.Max(0, Math.Floor(low / 10) * 10 - 10), 103);
+        plot.Axes.SetLimitsY(AccuracyFloor(rows), 100); // accuracy cannot exceed 100 %: the axis ends there
         plot.Title("test accuracy by time steps T");
         plot.YLabel("test accuracy (%)");
         plot.ShowLegend(ScottPlot.Edge.Right);
-        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(1000, 500, ScottPlot.ImageFormat.Png));
+        return plot;
     }
+
+    /// <summary>The bottom of the accuracy axis: 10 points below the lowest result's decade, at least 0.</summary>
+    public static double AccuracyFloor(IReadOnlyList<SweepRow> rows) =>
+        rows.Count == 0 ? 0 : Math.Max(0, Math.Floor(rows.Min(r => r.TestAccuracy * 100) / 10) * 10 - 10);
 
     /// <summary>The configurations of a sweep over modes x levels x T (single firing only with K = 1, once per T); <paramref name="preset"/> null means each mode's default.</summary>
     public static IReadOnlyList<TrainConfig> Grid(TrainConfig baseConfig, IEnumerable<FiringMode> modes, IEnumerable<int> levels, IEnumerable<int> steps, ThresholdPreset? preset = null)

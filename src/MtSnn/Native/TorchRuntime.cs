@@ -13,7 +13,7 @@ namespace MtSnn.Native;
 /// <item>repairs TorchSharp's shim in place when the system libstdc++ lacks GLIBCXX_3.4.32 (see <see cref="ShimRepair"/>);</item>
 /// <item>honours <c>MTSNN_LIBTORCH=&lt;dir&gt;</c>: the libtorch in that folder (e.g. a PyTorch install's <c>torch/lib</c>, with CUDA) is loaded instead of the packaged CPU one;</item>
 /// <item>makes libtorch's OpenMP threads wait passively (<see cref="ThreadPolicy"/>);</item>
-/// <item>honours <c>MTSNN_MALLOC=retain</c>: glibc keeps freed memory for reuse (see <see cref="CpuAllocator"/>).</item>
+/// <item>applies the allocator policy of <c>MTSNN_MALLOC</c> (default: glibc keeps freed memory for reuse up to a cap; see <see cref="CpuAllocator"/>).</item>
 /// </list>
 /// Failures are not hidden: <see cref="EnsureInitialized"/> throws <see cref="NativeRuntimeException"/> with one line saying what is wrong.
 /// </summary>

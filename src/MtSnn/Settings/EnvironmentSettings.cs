@@ -6,7 +6,7 @@ namespace MtSnn.Settings;
 
 /// <summary>
 /// The one place that checks every <c>MTSNN_*</c> setting read from the environment before a command runs:
-/// <c>MTSNN_NEURON_BACKEND</c>, <c>MTSNN_CPU_VECTOR_BITS</c>, <c>MTSNN_CUDA_BACKWARD</c> and <c>MTSNN_MALLOC</c>.
+/// <c>MTSNN_NEURON_BACKEND</c>, <c>MTSNN_CPU_VECTOR_BITS</c>, <c>MTSNN_CUDA_BACKWARD</c>, <c>MTSNN_MALLOC</c> and <c>MTSNN_MALLOC_CAP</c>.
 /// Each is parsed by the unit that owns it (so the allowed values are written once); a bad value becomes one
 /// <see cref="SettingException"/> naming the variable, the value and what is allowed, instead of a failure deep
 /// inside a static initialiser or kernel call.
@@ -20,6 +20,7 @@ public static class EnvironmentSettings
         Check(CpuNeuronKernel.VectorBitsVariable, () => CpuNeuronKernel.VectorBits);
         Check(CudaBackwardPolicy.Variable, () => CudaBackwardPolicy.Parse(Environment.GetEnvironmentVariable(CudaBackwardPolicy.Variable)));
         Check(CpuAllocator.Variable, () => CpuAllocator.Mode);
+        Check(CpuAllocator.CapVariable, () => CpuAllocator.Cap);
     }
 
     private static void Check<T>(string variable, Func<T> parse)

@@ -65,6 +65,7 @@ public sealed record TrainingResult(TrainConfig Config, IReadOnlyList<EpochMetri
             ["final_test_loss"] = MtSnn.IO.RoundTripNumber.Json(Final.Loss),
             ["img_per_s"] = MtSnn.IO.RoundTripNumber.Json(ImagesPerSecond),
             ["train_seconds"] = MtSnn.IO.RoundTripNumber.Json(TrainSeconds),
+            ["allocator"] = MtSnn.Native.CpuAllocator.Description,
             ["firing_rates"] = rates,
             ["history"] = new JsonArray([.. History.Select(h => (JsonNode?)h.ToJson())]),
         };

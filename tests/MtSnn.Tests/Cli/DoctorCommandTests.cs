@@ -11,9 +11,9 @@ public class DoctorCommandTests
         Assert.True(r.ExitCode == 0, r.ToString());
         foreach (var key in new[] { "OS:", "libstdc++:", "shim:", "libtorch:", "threads:", $"CPU kernel:  {MtSnn.Kernels.CpuNeuronKernel.VectorBits}-bit vectors", "CUDA:", "tensors:     ok" })
             Assert.Contains(key, r.StdOut);
-        // The test process may have applied MTSNN_MALLOC=retain (CpuAllocatorTests); either line is right, nothing else.
+        // The test process runs the default policy (CpuAllocatorTests may apply retain's mallopt too, which capped shares).
         var alloc = Assert.Single(r.StdOut.Split('\n'), l => l.StartsWith("allocator:", StringComparison.Ordinal)).TrimEnd('\r');
-        Assert.Contains(alloc, new[] { "allocator:   glibc default", "allocator:   glibc, freed memory retained (MTSNN_MALLOC=retain)" });
+        Assert.StartsWith("allocator:   glibc, freed memory retained up to ", alloc); // the default (capped; the module initialiser ran with MTSNN_MALLOC unset)
     }
 
     [Fact]

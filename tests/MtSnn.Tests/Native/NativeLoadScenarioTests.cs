@@ -96,18 +96,47 @@ public class NativeLoadScenarioTests
         Assert.Contains("no such folder", bad.StdErr);
     }
 
+    /// <summary>
+    /// The README's Install section for the tool: RID-specific tool packages (.NET 10 SDK). <c>dotnet pack</c> makes the
+    /// pointer package MtSnn.Cli and one MtSnn.Cli.&lt;rid&gt; per platform; here only linux-x64 is packed (the others are
+    /// the same with their platform's libtorch), it must fit NuGet.org's 250 MB limit, and <c>dotnet tool install</c>
+    /// from the local feed must pick it and run.
+    /// </summary>
     [Fact]
     public void Installed_dotnet_tool()
     {
+        Assert.True(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, "this scenario packs the linux-x64 tool");
         using var tmp = new TempDir();
-        var pack = Repo.Run("dotnet", ["pack", Cli, "-c", "Release", "-o", tmp["nupkg"], .. Isolated(tmp)], env: Env(tmp));
+        var pack = Repo.Run("dotnet", ["pack", Cli, "-c", "Release", "-o", tmp["nupkg"], "-p:ToolPackageRuntimeIdentifiers=linux-x64", .. Isolated(tmp)], env: Env(tmp), timeout: TimeSpan.FromMinutes(20)); // slow under load
         Assert.True(pack.ExitCode == 0, pack.ToString());
+        string v = ThisVersion();
+        var rid = new FileInfo(Path.Combine(tmp["nupkg"], $"MtSnn.Cli.linux-x64.{v}.nupkg"));
+        Assert.True(rid.Exists, string.Join(", ", Directory.GetFiles(tmp["nupkg"]).Select(Path.GetFileName)));
+        Assert.True(rid.Length < 250_000_000, $"MtSnn.Cli.linux-x64 is {rid.Length / 1e6:0} MB (NuGet.org allows 250 MB)");
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(rid.FullName))
+        {
+            // only this platform's natives: no other platform's libtorch
+            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("libtorch_cpu.so", StringComparison.Ordinal));
+            Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".dll", StringComparison.Ordinal) && e.Name.StartsWith("torch_cpu", StringComparison.Ordinal));
+            Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".dylib", StringComparison.Ordinal));
+        }
+        string pointer = Nuspec(Path.Combine(tmp["nupkg"], $"MtSnn.Cli.{v}.nupkg"));
+        Assert.Contains("<packageType name=\"DotnetTool\" />", pointer);
+        Assert.Contains("<repository type=\"git\" url=\"https://github.com/mtsnn/mtsnn\"", pointer);
+        Assert.Contains("<license type=\"expression\">MIT</license>", pointer);
         var env = Env(tmp);
         env["NUGET_PACKAGES"] = tmp["nuget"]; // keep the user's global package folder out of it
-        var install = Repo.Run("dotnet", ["tool", "install", "MtSnn.Cli", "--tool-path", tmp["tools"], "--add-source", tmp["nupkg"], "--version", ThisVersion()], env: env);
+        var install = Repo.Run("dotnet", ["tool", "install", "MtSnn.Cli", "--tool-path", tmp["tools"], "--add-source", tmp["nupkg"], "--version", v], env: env, timeout: TimeSpan.FromMinutes(10));
         Assert.True(install.ExitCode == 0, install.ToString());
         var r = Repo.Run(tmp["tools/mtsnn"], ["doctor"], env: Env(tmp));
         AssertDoctorWorked(r, expectRepair: true);
+        Assert.Contains("mtsnn.cli.linux-x64", r.StdOut); // the shim and libtorch lines: loaded from the RID-specific package
+    }
+
+    private static string Nuspec(string nupkg)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
+        return new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open()).ReadToEnd();
     }
 
     /// <summary>
@@ -128,6 +157,7 @@ public class NativeLoadScenarioTests
             Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
             Assert.Contains("<readme>README.md</readme>", nuspec);
             Assert.DoesNotContain("Package Description", nuspec);
+            Assert.Contains("<repository type=\"git\" url=\"https://github.com/mtsnn/mtsnn\"", nuspec);
             if (project == "MtSnn") Assert.Contains($"<dependency id=\"MtSnn.Runtime\" version=\"{ThisVersion()}\"", nuspec);
         }
         var env = Env(tmp);
@@ -135,7 +165,7 @@ public class NativeLoadScenarioTests
         Directory.CreateDirectory(tmp["app"]);
         File.WriteAllText(tmp["app/app.csproj"], """
             <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings><RuntimeIdentifier>linux-x64</RuntimeIdentifier></PropertyGroup>
             </Project>
             """);
         File.WriteAllText(tmp["app/Program.cs"], """
@@ -154,6 +184,11 @@ public class NativeLoadScenarioTests
         // IF: H = 1.5 >= theta_1 = 1 fires level 1 (lambda 1), the residual 0.5 >= theta_2 = 0.5 fires level 2 (lambda 0.5): O = 1.5 per neuron
         Assert.Contains("sum 4.5", run.StdOut);
         Assert.DoesNotContain("mtsnn: notice", run.StdOut);
+        // the README's RID choice: with a RuntimeIdentifier only that platform's libtorch lands in bin/
+        var bin = Directory.GetFiles(tmp["app/bin"], "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        Assert.Contains("libtorch_cpu.so", bin);
+        Assert.DoesNotContain("torch_cpu.dll", bin);
+        Assert.DoesNotContain("libtorch_cpu.dylib", bin);
     }
 
     private static string ThisVersion() =>

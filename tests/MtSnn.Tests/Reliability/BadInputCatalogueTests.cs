@@ -103,6 +103,7 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         yield return new("vector bits bogus (doctor)", ["doctor"], Env("MTSNN_CPU_VECTOR_BITS", "7"));
         yield return new("cuda backward bogus", ["neuron", "--input", "-"], Env("MTSNN_CUDA_BACKWARD", "bogus"), "1\n"u8.ToArray());
         yield return new("malloc bogus (doctor)", ["doctor"], Env("MTSNN_MALLOC", "bogus"));
+        yield return new("malloc cap bogus (doctor)", ["doctor"], Env("MTSNN_MALLOC_CAP", "lots"));
     }
 
     [Fact]
