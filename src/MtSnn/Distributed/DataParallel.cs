@@ -122,6 +122,9 @@ public sealed class DataParallel : IDataParallel, IDisposable
         t.cpu().data<double>().CopyTo(values);
     }
 
+    /// <inheritdoc/>
+    public void SumAcrossRanks(Tensor tensor) => Collectives.AllReduce(tensor);
+
     /// <summary>Disposes the collectives.</summary>
     public void Dispose()
     {
