@@ -49,6 +49,92 @@ public sealed class DataParallelEquivalenceTests
         Assert.Equal(oneResult.Final.Accuracy, ck.History[0].TestAccuracy, 2);
     }
 
+    private static string[] DigitsArgs(int batch, int maxBatches, string dir) =>
+        ["train", "--dataset", "digits", "--model", "digits-mlp", "--T", "2", "--epochs", "1", "--batch-size", batch.ToString(),
+            "--max-batches", maxBatches.ToString(), "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
+            "--seed", "5", "--workers", "1", "--out", dir];
+
+    /// <summary>Rank 0's checkpoint in <paramref name="dir"/> equals one process trained with batch <paramref name="globalBatch"/>, within float32 tolerance.</summary>
+    private static void AssertEqualsOneProcess(string dir, int globalBatch, int maxBatches)
+    {
+        using var one = new Trainer(Config(globalBatch, maxBatches));
+        var oneResult = one.Run();
+        using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"));
+        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
+        {
+            double diff = p.sub(q).abs().max().item<float>(), scale = p.abs().max().item<float>();
+            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |single - ranks| = {diff:g3} (max |w| = {scale:g3})");
+        }
+        Assert.Equal(oneResult.History[0].TrainLoss, CheckpointFile.Load(Path.Combine(dir, "last.ckpt")).History[0].TrainLoss, 4);
+    }
+
+    /// <summary>Two ports in a row that are free now (torchrun's store takes the first, mtsnn's rendezvous the next).</summary>
+    private static int FreePortPair()
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            using var a = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            a.Start();
+            int port = ((System.Net.IPEndPoint)a.LocalEndpoint).Port;
+            if (port >= 65535) continue;
+            try
+            {
+                using var b = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, port + 1);
+                b.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) { }
+        }
+        throw new InvalidOperationException("no two consecutive free ports");
+    }
+
+    /// <summary>
+    /// The real torchrun (Debian's python3-torch, /usr/bin/torchrun) starts 2 CPU ranks of <c>mtsnn train</c>: they
+    /// become Open MPI singletons joined through ompi-server and MPI_Comm_accept/connect, and train data-parallel like
+    /// mpirun's ranks. Torch 1.13's torchrun spells the options with underscores and, on Python 3.11, needs a stdout
+    /// redirect to a log folder (<c>-r 1 -t 1</c>: its "no redirect" value 0 is lost by the Python 3.11 enum).
+    /// </summary>
+    [Fact]
+    public void TorchrunCpuRanks_EqualOneProcessOnTheGlobalBatch()
+    {
+        Assert.True(File.Exists("/usr/bin/torchrun"), "torchrun not found: install Debian's python3-torch (.ci/run does)");
+        using var tmp = new TempDir();
+        string dir = tmp["tr"];
+        var r = Repo.Run("/usr/bin/torchrun", ["--nproc_per_node", "2", "--master_port", FreePortPair().ToString(), "-r", "1", "-t", "1", "--log_dir", tmp["logs"],
+            "--no_python", "dotnet", MpiRun.CliDll, .. DigitsArgs(8, 12, dir)], env: MpiRun.Environment, timeout: TimeSpan.FromMinutes(4));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("x 2 ranks (mpi", r.StdOut);
+        AssertEqualsOneProcess(dir, 16, 12);
+    }
+
+    /// <summary>
+    /// srun's contract without a real Slurm (not installed here; see docs/scaling.md): 2 processes started with the
+    /// variables srun sets (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, no PMIX_RANK as with srun --mpi=none) and
+    /// MASTER_ADDR/MASTER_PORT exported, as a batch script does, join through the same Open MPI singleton path and train
+    /// data-parallel.
+    /// </summary>
+    [Fact]
+    public async Task SlurmVariables_WithoutPmi_JoinAndEqualOneProcess()
+    {
+        using var tmp = new TempDir();
+        string dir = tmp["slurm"];
+        int port = FreePortPair();
+        var ranks = Enumerable.Range(0, 2).Select(rank =>
+        {
+            var env = new Dictionary<string, string?>(MpiRun.Environment)
+            {
+                ["SLURM_PROCID"] = rank.ToString(), ["SLURM_NTASKS"] = "2", ["SLURM_LOCALID"] = rank.ToString(),
+                ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port.ToString(),
+            };
+            return Task.Run(() => Repo.Run("dotnet", [MpiRun.CliDll, .. DigitsArgs(8, 12, dir)], env: env, timeout: TimeSpan.FromMinutes(4)));
+        }).ToArray();
+        var results = await Task.WhenAll(ranks);
+        foreach (var r in results) Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("x 2 ranks (mpi", results[0].StdOut);
+        Assert.Equal("", results[1].StdOut);   // rank 1 prints nothing
+        AssertEqualsOneProcess(dir, 16, 12);
+    }
+
     /// <summary>
     /// digits-cnn has batch norm after each conv. With <c>--sync-bn</c>, 2 ranks of batch 8 normalise over the global
     /// batch of 16 in the forward pass and carry the cross-rank terms in the backward pass, so after 4 SGD steps their
