@@ -115,12 +115,20 @@ public static class TrainCommand
 
     private static int Train(Trainer trainer, ITrainingObserver? observer, CancellationTokenSource cts, string? dir, TextWriter stdout, bool quiet, DataParallel? parallel)
     {
+        int startEpochs = trainer.EpochsDone;
         string ranks = parallel is null ? "" : $" x {parallel.WorldSize} ranks ({parallel.Collectives.Description}) = global batch {trainer.Config.BatchSize * parallel.WorldSize}";
         if (!quiet) stdout.WriteLine($"training {trainer.Config.Model} on {trainer.Config.Dataset}: {trainer.Config.Neuron.Dynamics} {trainer.Config.Label}, {trainer.Config.Epochs} epochs, batch {trainer.Config.BatchSize}{ranks}, {trainer.BatchesPerEpoch} batches/epoch, device {trainer.Device}{(trainer.EpochsDone > 0 ? $", resuming after epoch {trainer.EpochsDone}" : "")}");
         TrainingResult result = observer is SpectreProgress sp ? sp.Run(() => trainer.Run(cts.Token)) : trainer.Run(cts.Token);
         if (dir is not null) TrainingPlots.Save(result, dir);
         if (!quiet) stdout.WriteLine();
         stdout.Write(ResultTable.Markdown(result));
+        if (parallel is not null && !quiet)
+        {
+            // rank 0's view; the ranks run in lock step. Bandwidth = bytes per step / allreduce seconds per step (algorithm bandwidth)
+            long steps = (long)trainer.BatchesPerEpoch * (trainer.EpochsDone - startEpochs);
+            double perStep = steps > 0 ? parallel.AllReduceSeconds / steps : 0;
+            stdout.WriteLine(FormattableString.Invariant($"\nallreduce: {parallel.BytesPerStep} bytes per step in {parallel.Buckets} buckets, {parallel.AllReduceSeconds:F3} s in {steps} steps ({perStep * 1e3:F1} ms per step, {(perStep > 0 ? parallel.BytesPerStep / perStep / 1e9 : 0):F2} GB/s), train {result.History[^1].Seconds:F3} s last epoch"));
+        }
         if (dir is not null && !quiet) stdout.WriteLine($"\nwrote {dir}: last.ckpt, best.ckpt, metrics.csv, summary.json, tb/, loss.png, accuracy.png, firing_rates.png");
         return 0;
     }

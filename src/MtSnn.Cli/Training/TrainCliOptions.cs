@@ -48,11 +48,12 @@ public sealed class TrainCliOptions
     public Option<long> Seed { get; } = new("--seed") { Description = "Seed of weights, data order, augmentation and encoding.", DefaultValueFactory = _ => 0L };
     public Option<int?> FrameSize { get; } = new("--frame-size") { Description = "Event data sets: bin the events to frames of this height and width (default: cifar10-dvs 48, nmnist 34)." };
     public Option<int> MaxBatches { get; } = new("--max-batches") { Description = "Train (and test) on at most this many batches per epoch (0 = all); for measuring speed.", DefaultValueFactory = _ => 0 };
+    public Option<bool> SyncBn { get; } = new("--sync-bn") { Description = "Data-parallel runs: batch norm statistics over the global batch (all ranks' samples), as PyTorch's SyncBatchNorm; without it each rank normalises over its own batch (DDP's default). One process already normalises over its whole batch." };
     public Option<int?> Threads { get; } = CliThreads.Create();
     public Option<string?> Config { get; } = new("--config") { Description = "JSON file of options (keys = option names without dashes); the command line overrides it." };
 
     private Option[] TrainOptions => [Dataset, Data, Model, OutputNeuron, T, Epochs, BatchSize, Lr, Optimizer, Momentum, Nesterov, WeightDecay, Schedule, Warmup,
-        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Tf32, Seed, MaxBatches, FrameSize, Threads, Config];
+        StepEpochs, Gamma, Loss, LabelSmoothing, TetLambda, ClipGrad, Encoding, Augment, Workers, Device, Tf32, Seed, MaxBatches, FrameSize, SyncBn, Threads, Config];
 
     /// <summary>Adds every option (training and neuron) to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
@@ -132,6 +133,7 @@ public sealed class TrainCliOptions
         Seed = p.GetValue(Seed),
         MaxBatches = p.GetValue(MaxBatches),
         FrameSize = p.GetValue(FrameSize),
+        SyncBn = p.GetValue(SyncBn),
     };
 
     /// <summary>Options that may differ when resuming (everything else comes from the checkpoint).</summary>

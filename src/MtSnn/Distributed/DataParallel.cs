@@ -45,6 +45,19 @@ public sealed class DataParallel : IDataParallel, IDisposable
     public double AllReduceSeconds { get; private set; }
     /// <summary>Bytes allreduced per step (the gradients of every trainable parameter), known after the first step.</summary>
     public long BytesPerStep => _buckets?.Bytes ?? 0;
+    /// <summary>Buckets per step (one allreduce each), known after the first step.</summary>
+    public int Buckets => _buckets?.Count ?? 0;
+
+    /// <summary>
+    /// What one step allreduces for <paramref name="model"/>: its trainable parameters' gradient bytes, their count, and
+    /// the number of <see cref="BucketBytes"/> buckets (the same plan the training step uses).
+    /// </summary>
+    public static (long Bytes, long Parameters, int Buckets) AllReducePlan(SpikingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var plan = GradientBuckets.Plan([.. model.parameters()], BucketBytes);
+        return (plan.Sum(b => b.Sum(p => p.numel() * p.element_size())), plan.Sum(b => b.Sum(p => p.numel())), plan.Count);
+    }
 
     /// <summary>
     /// The hash of what must agree across ranks: the configuration without the per-rank fields (data folder, device,
@@ -121,6 +134,9 @@ public sealed class DataParallel : IDataParallel, IDisposable
         Collectives.AllReduce(t);
         t.cpu().data<double>().CopyTo(values);
     }
+
+    /// <inheritdoc/>
+    public void SumAcrossRanks(Tensor tensor) => Collectives.AllReduce(tensor);
 
     /// <summary>Disposes the collectives.</summary>
     public void Dispose()

@@ -28,9 +28,9 @@ public static class DistributedStart
                 return (null, config);
             case DistributedMode.Mpi:
             {
-                if (env.Launcher == Launcher.Torchrun)
-                    throw new NativeCollectiveException("torchrun cannot start Open MPI ranks: launch CPU ranks with 'mpirun -np N mtsnn train ...' (or srun --mpi=pmix); torchrun is for --device cuda (NCCL)");
-                var mpi = new MpiCollectives();
+                // mpirun, or srun with PMIx: MPI_COMM_WORLD; torchrun, or srun without PMI: singletons that join
+                bool join = env.Launcher == Launcher.Torchrun || env.Launcher == Launcher.Slurm && !env.Pmi;
+                var mpi = new MpiCollectives(join: join ? MpiJoin.For(env) : null);
                 if (mpi.WorldSize != env.WorldSize)
                 {
                     int seen = mpi.WorldSize;

@@ -17,23 +17,33 @@ internal sealed class GradientBuckets : IDisposable
 
     public GradientBuckets(IReadOnlyList<Parameter> parameters, long bucketBytes)
     {
+        foreach (var members in Plan(parameters, bucketBytes))
+        {
+            var flat = zeros([members.Sum(p => p.numel())], members[0].dtype, members[0].device).DetachFromDisposeScope();
+            _buckets.Add((members, flat));
+            Bytes += members.Sum(p => p.numel() * p.element_size());
+        }
+    }
+
+    /// <summary>The buckets' members, without allocating them (for <see cref="DataParallel.AllReducePlan"/>).</summary>
+    public static List<Parameter[]> Plan(IReadOnlyList<Parameter> parameters, long bucketBytes)
+    {
+        var plan = new List<Parameter[]>();
         var current = new List<Parameter>();
         long bytes = 0;
         foreach (var p in parameters.Where(p => p.requires_grad).Reverse())
         {
             long size = p.numel() * p.element_size();
-            if (current.Count > 0 && (bytes + size > bucketBytes || p.dtype != current[0].dtype || p.device != current[0].device)) Close();
+            if (current.Count > 0 && (bytes + size > bucketBytes || p.dtype != current[0].dtype || p.device_type != current[0].device_type || p.device_index != current[0].device_index)) Close();   // Device is a class: compare its fields
             current.Add(p);
             bytes += size;
-            Bytes += size;
         }
         if (current.Count > 0) Close();
+        return plan;
 
         void Close()
         {
-            long n = current.Sum(p => p.numel());
-            var flat = zeros([n], current[0].dtype, current[0].device).DetachFromDisposeScope();
-            _buckets.Add(([.. current], flat));
+            plan.Add([.. current]);
             current.Clear();
             bytes = 0;
         }

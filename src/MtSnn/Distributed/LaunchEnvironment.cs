@@ -39,6 +39,16 @@ public sealed record LaunchEnvironment
     /// <summary><c>MASTER_PORT</c>, or null.</summary>
     public int? MasterPort { get; init; }
 
+    /// <summary>
+    /// The port of mtsnn's bootstrap rendezvous (<see cref="TcpRendezvous"/>) at <see cref="MasterAddress"/>:
+    /// <c>MASTER_PORT + 1</c> under torchrun, whose agent already listens on <c>MASTER_PORT</c> with its own store
+    /// (torch.distributed's TCPStore), else <c>MASTER_PORT</c>; null when <c>MASTER_PORT</c> is not set.
+    /// </summary>
+    public int? RendezvousPort => MasterPort is not { } p ? null : Launcher == Launcher.Torchrun ? (p < 65535 ? p + 1 : p - 1) : p;
+
+    /// <summary>Whether a process-management interface started this process (<c>PMIX_RANK</c> or <c>PMI_RANK</c> set: srun --mpi=pmix/pmi2, mpirun), so MPI_Init finds the whole world.</summary>
+    public bool Pmi { get; init; }
+
     /// <summary>This process's variables, parsed once.</summary>
     public static LaunchEnvironment Current { get; } = FromProcess();
 
@@ -57,6 +67,7 @@ public sealed record LaunchEnvironment
     {
         ArgumentNullException.ThrowIfNull(get);
         string? addr = Blank(get("MASTER_ADDR"));
+        bool pmi = Blank(get("PMIX_RANK")) is not null || Blank(get("PMI_RANK")) is not null;
         int? port = Int(get, "MASTER_PORT", 1, 65535);
         LaunchEnvironment? Set(Launcher launcher, string rank, string size, string local)
         {
@@ -65,12 +76,12 @@ public sealed record LaunchEnvironment
             if (r is null || n is null)
                 throw new ArgumentException($"{launcher.ToString().ToLowerInvariant()} launch: {(r is null ? rank : size)} is not set but {(r is null ? size : rank)} is (set both, or neither for a single process)");
             if (r >= n) throw new ArgumentException($"{rank}={r} is not below {size}={n}");
-            return new LaunchEnvironment { Launcher = launcher, Rank = r.Value, WorldSize = n.Value, LocalRank = l ?? r.Value, MasterAddress = addr, MasterPort = port };
+            return new LaunchEnvironment { Launcher = launcher, Rank = r.Value, WorldSize = n.Value, LocalRank = l ?? r.Value, MasterAddress = addr, MasterPort = port, Pmi = pmi };
         }
         return Set(Launcher.Mpirun, "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK")
             ?? Set(Launcher.Torchrun, "RANK", "WORLD_SIZE", "LOCAL_RANK")
             ?? Set(Launcher.Slurm, "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID")
-            ?? new LaunchEnvironment { MasterAddress = addr, MasterPort = port };
+            ?? new LaunchEnvironment { MasterAddress = addr, MasterPort = port, Pmi = pmi };
     }
 
     private static LaunchEnvironment FromProcess()

@@ -21,21 +21,28 @@ public sealed unsafe class MpiCollectives : ICollectives
     private static readonly nint InPlace = 1;   // Open MPI's MPI_IN_PLACE
 
     private readonly string _path;
-    private readonly nint _world, _float, _double, _long, _sum, _max, _min;
+    private readonly nint _world;
+    private readonly nint _float, _double, _long, _sum, _max, _min;
     private readonly delegate* unmanaged<nint, nint, int, nint, nint, nint, int> _allreduce;
     private readonly delegate* unmanaged<nint, int, nint, int, nint, int> _bcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
     private readonly delegate* unmanaged<nint, int, int> _abort;
     private readonly delegate* unmanaged<int> _finalize;
+    private readonly System.Diagnostics.Process? _server;
     private bool _disposed;
 
     /// <summary>The library candidates for <paramref name="overridePath"/> (the <c>MTSNN_MPI_LIB</c> value or null).</summary>
     public static IReadOnlyList<string> Candidates(string? overridePath) =>
         string.IsNullOrWhiteSpace(overridePath) ? ["libmpi.so.40", "libmpi.so"] : [overridePath];
 
-    /// <summary>Loads Open MPI and calls <c>MPI_Init</c> (once per process; the job must have been started by mpirun or srun).</summary>
+    /// <summary>
+    /// Loads Open MPI and calls <c>MPI_Init</c> (once per process). Without <paramref name="join"/> the world is
+    /// <c>MPI_COMM_WORLD</c> (the job was started by mpirun, or by srun with PMIx); with it, the ranks a launcher without
+    /// an MPI runtime started (torchrun, srun without PMI) are singletons that form one communicator through Open MPI's
+    /// dynamic-process calls (<see cref="MpiJoin"/>).
+    /// </summary>
     /// <exception cref="NativeCollectiveException">The library is missing or is not Open MPI; the message says what to install or set.</exception>
-    public MpiCollectives(string? libraryPath = null)
+    public MpiCollectives(string? libraryPath = null, MpiJoin? join = null)
     {
         libraryPath ??= Environment.GetEnvironmentVariable(LibraryVariable);
         var (lib, path) = NativeLoader.OpenFirst(Candidates(libraryPath), reasons => new NativeCollectiveException(
@@ -58,7 +65,12 @@ public sealed unsafe class MpiCollectives : ICollectives
         var initialized = (delegate* unmanaged<int*, int>)E("MPI_Initialized");
         int done = 0;
         Check(initialized(&done), "MPI_Initialized");
-        if (done == 0) Check(init(null, null), "MPI_Init");
+        if (join is { WorldSize: > 1 })
+        {
+            if (done != 0) throw new NativeCollectiveException("MPI was initialised before the ranks could join (one MPI world per process)");
+            _world = join.Connect(E, () => Check(init(null, null), "MPI_Init"), Check, out _server);
+        }
+        else if (done == 0) Check(init(null, null), "MPI_Init");
         int rank = 0, size = 0;
         Check(((delegate* unmanaged<nint, int*, int>)E("MPI_Comm_rank"))(_world, &rank), "MPI_Comm_rank");
         Check(((delegate* unmanaged<nint, int*, int>)E("MPI_Comm_size"))(_world, &size), "MPI_Comm_size");
@@ -134,7 +146,7 @@ public sealed unsafe class MpiCollectives : ICollectives
         return (TensorMemory.DataPointer(t), t.numel(), type, (int)t.element_size());
     }
 
-    private void Check(int rc, string call)
+    internal void Check(int rc, string call)
     {
         if (rc != Success) throw new NativeCollectiveException($"{call} failed with MPI error {rc} ({_path})");
     }
@@ -145,5 +157,7 @@ public sealed unsafe class MpiCollectives : ICollectives
         if (_disposed) return;
         _disposed = true;
         _finalize();
+        if (_server is { HasExited: false }) _server.Kill(entireProcessTree: true);
+        _server?.Dispose();
     }
 }

@@ -92,8 +92,8 @@ public sealed unsafe class NcclCollectives : ICollectives
         }
         if (env.MasterAddress is null || env.MasterPort is null)
             throw new NativeCollectiveException($"NCCL under {env.Launcher.ToString().ToLowerInvariant()} needs MASTER_ADDR and MASTER_PORT (rank 0's host and a free port; torchrun sets them, under srun export them) or a launch by mpirun");
-        if (Rank == 0) { TcpRendezvous.Serve(env.MasterPort.Value, WorldSize - 1, id, timeout); return id; }
-        return TcpRendezvous.Join(env.MasterAddress, env.MasterPort.Value, timeout);
+        if (Rank == 0) { TcpRendezvous.Serve(env.RendezvousPort!.Value, WorldSize - 1, id, timeout); return id; }
+        return TcpRendezvous.Join(env.MasterAddress, env.RendezvousPort!.Value, timeout);
     }
 
     /// <inheritdoc/>

@@ -109,7 +109,7 @@ public static class ModelExporter
 
         public void Walk(nn.Module module, string path)
         {
-            if (module is not (BatchNorm2d or Conv2d)) Flush();
+            if (module is not (BatchNorm or Conv2d)) Flush();
             switch (module)
             {
                 case Sequential seq:
@@ -122,7 +122,7 @@ public static class ModelExporter
                     Flush();
                     _pendingConv = (conv, path);
                     break;
-                case BatchNorm2d bn when _pendingConv is { } pc:
+                case BatchNorm bn when _pendingConv is { } pc:
                     EmitConv(pc.Conv, pc.Path, bn);
                     _pendingConv = null;
                     break;
@@ -201,7 +201,7 @@ public static class ModelExporter
             EmitConv(pc.Conv, pc.Path, null);
         }
 
-        private void EmitConv(Conv2d conv, string path, BatchNorm2d? bn)
+        private void EmitConv(Conv2d conv, string path, BatchNorm? bn)
         {
             if (conv.groups != 1 || conv.dilation.Any(v => v != 1)) throw Unsupported(path, "grouped or dilated convolution");
             if (conv.padding_mode != PaddingModes.Zeros || conv.padding is null)

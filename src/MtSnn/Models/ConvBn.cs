@@ -10,9 +10,9 @@ namespace MtSnn.Models;
 /// </summary>
 internal static class ConvBn
 {
-    /// <summary><c>SeqToBatch(conv k x k (stride, padding, no bias) -&gt; BatchNorm2d)</c>; submodules <c>module.conv</c>, <c>module.bn</c>.</summary>
+    /// <summary><c>SeqToBatch(conv k x k (stride, padding, no bias) -&gt; batch norm)</c> (<see cref="SyncBatchNorm2d"/>: plain batch norm unless <c>--sync-bn</c> attaches a group); submodules <c>module.conv</c>, <c>module.bn</c>.</summary>
     public static SeqToBatch Create(long inChannels, long outChannels, long kernel, long stride = 1, long padding = 0) =>
         new(nn.Sequential(
             ("conv", nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding, bias: false)),
-            ("bn", nn.BatchNorm2d(outChannels))));
+            ("bn", new SyncBatchNorm2d(outChannels))));
 }

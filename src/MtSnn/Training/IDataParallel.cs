@@ -10,12 +10,10 @@ namespace MtSnn.Training;
 /// <see cref="AverageGradients"/> between backward and the optimizer step, <see cref="SynchronizeBuffers"/> before each
 /// evaluation, <see cref="Sum"/> to reduce the epoch's and the evaluation's counts. Null in a single process.
 /// </summary>
-public interface IDataParallel
+public interface IDataParallel : ICrossRankSum
 {
     /// <summary>This process's rank; rank 0 alone writes outputs.</summary>
     int Rank { get; }
-    /// <summary>Number of ranks W (the global batch is B·W).</summary>
-    int WorldSize { get; }
     /// <summary>The loaders' part of each epoch for this rank.</summary>
     DataShard Shard { get; }
     /// <summary>Checks that every rank has the same configuration (throws naming the first rank that differs), then copies rank 0's parameters and buffers to every rank.</summary>

@@ -65,6 +65,11 @@ public sealed record TrainConfig
     public int MaxBatches { get; init; }
     /// <summary>Event data sets: frames are binned to this height and width (null: the data set's default).</summary>
     public int? FrameSize { get; init; }
+    /// <summary>
+    /// Data-parallel runs: batch norm statistics over the global batch (every rank's samples) instead of each rank's
+    /// own (<see cref="MtSnn.Models.SyncBatchNorm2d"/>). A single process already normalises over its whole batch.
+    /// </summary>
+    public bool SyncBn { get; init; }
 
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> with one line naming the value and what is allowed.</summary>
     public TrainConfig Validate()
@@ -144,6 +149,7 @@ public sealed record TrainConfig
             ["seed"] = Seed,
             ["max-batches"] = MaxBatches,
             ["frame-size"] = FrameSize,
+            ["sync-bn"] = SyncBn,
         };
         NeuronOptionsJson.Write(Neuron, j);
         return j;
@@ -191,6 +197,7 @@ public sealed record TrainConfig
                 Seed = j["seed"]?.GetValue<long>() ?? d.Seed,
                 MaxBatches = j["max-batches"]?.GetValue<int>() ?? d.MaxBatches,
                 FrameSize = j["frame-size"]?.GetValue<int?>() ?? d.FrameSize,
+                SyncBn = j["sync-bn"]?.GetValue<bool>() ?? d.SyncBn,
             };
             return j["lr"] is { } lr ? config with { Lr = lr.GetValue<double>() } : config;
         }

@@ -77,6 +77,11 @@ public sealed class Trainer : IDisposable
         Model = ModelZoo.Create(config.Model, spec);
         if (initFrom is not null) InitReport = MtSnn.Interop.Torch.WeightLoader.Load(initFrom.For(Model), Model);
         Model.to(Device);
+        if (config.SyncBn && parallel is { WorldSize: > 1 })
+        {
+            CheckEveryRankHasSamples(parallel);
+            SyncBatchNorm2d.Attach(Model, parallel);
+        }
         _parameters = [.. Model.parameters()];
         _optimizer = CreateOptimizer(config, _parameters);
         int perEpoch = BatchesPerEpoch;
@@ -126,6 +131,17 @@ public sealed class Trainer : IDisposable
 
     /// <summary>Training batches per epoch (after <see cref="TrainConfig.MaxBatches"/>).</summary>
     public int BatchesPerEpoch => Config.MaxBatches > 0 ? Math.Min(Config.MaxBatches, _data.TrainLoader.BatchesPerEpoch) : _data.TrainLoader.BatchesPerEpoch;
+
+    /// <summary>
+    /// Synchronised batch norm needs every rank in every forward pass (its statistics are allreduced there); a rank
+    /// without samples skips the pass, so a last global batch smaller than the world is refused up front.
+    /// </summary>
+    private void CheckEveryRankHasSamples(IDataParallel parallel)
+    {
+        int last = _data.TrainLoader.Options.Shard.GlobalBatchSize(BatchesPerEpoch - 1, _data.Train.Count, Config.BatchSize);
+        if (last < parallel.WorldSize)
+            throw new ArgumentException($"--sync-bn: the last global batch of each epoch has {last} samples, fewer than the {parallel.WorldSize} ranks, so a rank would have none to normalise; choose another --batch-size or --max-batches");
+    }
 
     /// <summary>Trains the remaining epochs (up to <paramref name="stopAfterEpoch"/> when given); cancellation stops between batches, leaving the last finished epoch's checkpoint.</summary>
     public TrainingResult Run(CancellationToken cancel = default, int? stopAfterEpoch = null)

@@ -21,6 +21,33 @@ public sealed class LaunchEnvironmentTests
     }
 
     [Fact]
+    public void Rendezvous_NextPortUnderTorchrun_MasterPortOtherwise()
+    {
+        // torchrun's agent listens on MASTER_PORT itself (its TCPStore), so mtsnn's bootstrap takes the next one
+        Assert.Equal(29501, Parse(("RANK", "0"), ("WORLD_SIZE", "2"), ("MASTER_ADDR", "h"), ("MASTER_PORT", "29500")).RendezvousPort);
+        Assert.Equal(29500, Parse(("SLURM_PROCID", "0"), ("SLURM_NTASKS", "2"), ("MASTER_ADDR", "h"), ("MASTER_PORT", "29500")).RendezvousPort);
+        Assert.Null(Parse(("RANK", "0"), ("WORLD_SIZE", "2")).RendezvousPort);
+    }
+
+    [Fact]
+    public void Pmi_FromPmixOrPmiRank()
+    {
+        Assert.True(Parse(("SLURM_PROCID", "0"), ("SLURM_NTASKS", "2"), ("PMIX_RANK", "0")).Pmi);
+        Assert.True(Parse(("SLURM_PROCID", "0"), ("SLURM_NTASKS", "2"), ("PMI_RANK", "0")).Pmi);
+        Assert.False(Parse(("SLURM_PROCID", "0"), ("SLURM_NTASKS", "2")).Pmi);
+    }
+
+    [Fact]
+    public void SrunWithoutPmiOrMaster_OneLineNamingTheVariables()
+    {
+        var env = Parse(("SLURM_PROCID", "1"), ("SLURM_NTASKS", "2"), ("SLURM_LOCALID", "1"));
+        var e = Assert.Throws<NativeCollectiveException>(() => DistributedStart.Start(DistributedMode.Mpi, new MtSnn.Training.TrainConfig(), env));
+        Assert.Contains("MASTER_ADDR and MASTER_PORT", e.Message);
+        Assert.Contains("srun --mpi=pmix", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
     public void Slurm_ProcIdTasksLocalId()
     {
         var e = Parse(("SLURM_PROCID", "5"), ("SLURM_NTASKS", "16"), ("SLURM_LOCALID", "1"));
