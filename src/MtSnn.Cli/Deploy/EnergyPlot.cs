@@ -24,7 +24,7 @@ public static class EnergyPlot
             var plotted = plot.Add.Bars(bars);
             plotted.LegendText = names[s];
         }
-        var ticks = table.Rows.Select((r, i) => new Tick(i * (series + 1) + (series - 1) / 2.0, $"{r.Name} ({r.Op})")).ToArray();
+        var ticks = table.Rows.Select((r, i) => new Tick(i * (series + 1) + (series - 1) / 2.0, $"{r.Name}\n{r.Op}")).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plot.Axes.Margins(bottom: 0);
         plot.YLabel("energy per image (µJ)");

@@ -9,7 +9,8 @@ namespace MtSnn.Cli.Plots;
 /// Spike rasters from a <see cref="NetworkMonitor"/> (ScottPlot 5): one PNG per layer and level, <c>raster_LAYER_levelK.png</c>,
 /// a mark at (column, neuron n) wherever <c>S_k[t, s, n] = 1</c>. Columns are time steps, one block per test sample side
 /// by side; at T = 1 each sample is one column, so the x axis is the sample. A layer of more than
-/// <see cref="MaxNeurons"/> neurons shows every m-th neuron (evenly spread over all channels; the title says which).
+/// <see cref="MaxNeurons"/> neurons shows every m-th neuron, m coprime to the neuron count so that the subset spreads over
+/// channels and pixels alike (the title says which).
 /// </summary>
 public static class RasterPlot
 {
@@ -47,6 +48,7 @@ public static class RasterPlot
         int steps = records.Max(r => r.Steps), neurons = records[0].Neurons, levels = records[0].Levels;
         int samples = records.Sum(r => r.Samples);
         int stride = (neurons + MaxNeurons - 1) / MaxNeurons;
+        while (stride > 1 && Gcd(stride, neurons) != 1) stride++;   // a stride sharing a factor with C x H x W would show the same pixels of every channel
         int shown = (neurons + stride - 1) / stride;
         int gap = steps > 1 ? 1 : 0, block = steps + gap, columns = samples * block - gap;
 
@@ -100,4 +102,6 @@ public static class RasterPlot
         plot.Axes.SetLimits(-0.5 - 0.3 * gap, columns - 0.5 + 0.3 * gap, -0.5, shown * stride - 0.5 + (steps > 1 ? shown * stride * 0.06 : 0));
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(1000, 620, ImageFormat.Png));
     }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 }
