@@ -19,5 +19,5 @@ foreach (var (name, neuron) in new[]
     using var trainer = new Trainer(config);   // no output folder: nothing is written
     var result = trainer.Run();
     var rates = string.Join("; ", result.Final.FiringRates.Select(l => $"{l.Layer} {l.Levels.Sum():F3}"));
-    Console.WriteLine($"{name,-12} test accuracy {result.Final.Accuracy * 100:F2} %  (spikes per neuron per step: {rates})");
+    Console.WriteLine($"{name,-12} test accuracy {result.Final.Accuracy * 100:F2} %  (spikes per neuron and step, all levels: {rates})");
 }
