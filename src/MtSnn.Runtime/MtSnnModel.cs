@@ -27,6 +27,12 @@ public sealed class MtSnnModel
     /// <summary>The tensors, by name.</summary>
     public IReadOnlyDictionary<string, TensorF32> Tensors { get; }
 
+    /// <summary>
+    /// The name reports give layer <paramref name="layerIndex"/>: its module path in the source model
+    /// (<see cref="LayerSpec.Name"/>, e.g. <c>features.0</c>), or <c>layer i</c> when the file has none.
+    /// </summary>
+    public string LayerName(int layerIndex) => Graph.Layers[layerIndex].Name ?? $"layer {layerIndex}";
+
     /// <summary>Shape of the value a layer reads: its input's output shape, or the model input for -1.</summary>
     public Shape3 ShapeOf(int layerIndex) => layerIndex < 0 ? Graph.InputShape : Shapes[layerIndex];
 

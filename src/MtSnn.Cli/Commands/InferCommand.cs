@@ -72,7 +72,7 @@ public static class InferCommand
                 }
             }
             stdout.WriteLine();
-            stdout.Write(CountsReport.Markdown(counts));
+            stdout.Write(CountsReport.Markdown(model, counts));
             stdout.WriteLine();
             stdout.WriteLine(CountsReport.EnergyLine(energy, energyModel));
 
@@ -94,7 +94,7 @@ public static class InferCommand
                     ["counts_note"] = "additions, comparisons, sops, integer_sops, macs_first_layer, readout_multiplications: per image; multiplications_spiking_layers, totals and layers: sums over all images",
                     ["totals"] = CountsReport.TotalsJson(counts),
                     ["energy"] = CountsReport.EnergyJson(energy),
-                    ["layers"] = CountsReport.LayersJson(counts),
+                    ["layers"] = CountsReport.LayersJson(model, counts),
                 };
                 if (speed is not null)
                 {

@@ -19,31 +19,31 @@ public static class CountsReport
     public static long SpikingMultiplications(OpCounts counts) =>
         counts.Layers.Where(l => l.MacsPerformed == 0).Sum(l => l.Multiplications + l.LeakMultiplications);
 
-    /// <summary>Per layer: additions, comparisons, multiplications, shifts, MACs, SOPs (per level), firing rate; per image.</summary>
-    public static string Markdown(OpCounts counts)
+    /// <summary>Per layer (named as <see cref="MtSnnModel.LayerName"/>): additions, comparisons, multiplications, shifts, MACs, SOPs (per level), firing rate; per image.</summary>
+    public static string Markdown(MtSnnModel model, OpCounts counts)
     {
         double n = Math.Max(1, counts.Inferences);
         var sb = new StringBuilder();
         sb.AppendLine("| layer | op | MACs (xT) | SOPs | SOPs per level | merge adds | additions | comparisons | mults | leak mults | shifts | firing rate (per level) |");
-        sb.AppendLine("|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var l in counts.Layers)
         {
             string levels = l.LevelSops.Length == 0 || l.Sops == 0 ? "" : string.Join(" / ", l.LevelSops.Select(s => F(s / n)));
             string rate = l.NeuronSteps == 0 ? "" : string.Create(Inv, $"{l.FiringRate:F3} ({string.Join(" / ", Enumerable.Range(0, l.LevelSpikes.Length).Select(k => l.LevelFiringRate(k).ToString("F3", Inv)))})");
-            sb.AppendLine(string.Create(Inv, $"| {l.Index} | {l.Op} | {F(l.MacsConvention / n)} | {F(l.Sops / n)} | {levels} | {F(l.MergeAdditions / n)} | {F(l.Additions / n)} | {F(l.Comparisons / n)} | {F(l.Multiplications / n)} | {F(l.LeakMultiplications / n)} | {F(l.Shifts / n)} | {rate} |"));
+            sb.AppendLine(string.Create(Inv, $"| {model.LayerName(l.Index)} | {l.Op} | {F(l.MacsConvention / n)} | {F(l.Sops / n)} | {levels} | {F(l.MergeAdditions / n)} | {F(l.Additions / n)} | {F(l.Comparisons / n)} | {F(l.Multiplications / n)} | {F(l.LeakMultiplications / n)} | {F(l.Shifts / n)} | {rate} |"));
         }
         sb.AppendLine(string.Create(Inv, $"| total | | {F(counts.MacsConvention / n)} | {F(counts.Sops / n)} | | {F(counts.MergeAdditions / n)} | {F(counts.Additions / n)} | {F(counts.Comparisons / n)} | {F(counts.Multiplications / n)} | {F(counts.LeakMultiplications / n)} | {F(counts.Shifts / n)} | |"));
         return sb.ToString();
     }
 
     /// <summary>Every counter of every layer, totals over <see cref="OpCounts.Inferences"/> images (exact integers).</summary>
-    public static JsonArray LayersJson(OpCounts counts)
+    public static JsonArray LayersJson(MtSnnModel model, OpCounts counts)
     {
         var array = new JsonArray();
         foreach (var l in counts.Layers)
             array.Add(new JsonObject
             {
-                ["index"] = l.Index, ["op"] = l.Op,
+                ["index"] = l.Index, ["name"] = model.LayerName(l.Index), ["op"] = l.Op,
                 ["additions"] = l.Additions, ["comparisons"] = l.Comparisons, ["multiplications"] = l.Multiplications,
                 ["leak_multiplications"] = l.LeakMultiplications, ["shifts"] = l.Shifts, ["weight_reads"] = l.WeightReads,
                 ["macs_performed"] = l.MacsPerformed, ["macs_convention"] = l.MacsConvention, ["merge_additions"] = l.MergeAdditions,

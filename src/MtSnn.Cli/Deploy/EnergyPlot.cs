@@ -37,7 +37,7 @@ public static class EnergyPlot
             var plotted = plot.Add.Bars(bars);
             plotted.LegendText = Names[s];
         }
-        var ticks = table.Rows.Select((r, i) => new Tick(i * (series + 1) + (series - 1) / 2.0, $"{r.Index} {r.Op}")).ToArray();
+        var ticks = table.Rows.Select((r, i) => new Tick(i * (series + 1) + (series - 1) / 2.0, $"{r.Name}\n{r.Op}")).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         var decades = Enumerable.Range((int)low, (int)(high - low) + 1).Select(d => new Tick(d, DecadeLabel(d))).ToArray();
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(decades);

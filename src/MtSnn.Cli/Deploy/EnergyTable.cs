@@ -8,7 +8,7 @@ using MtSnn.Runtime.Counting;
 namespace MtSnn.Cli.Deploy;
 
 /// <summary>One synaptic layer's energy per image: the analytic estimate (when spikes were measured), the engine's exact count, and the ANN.</summary>
-public sealed record EnergyRow(int Index, string Op, long AnnMacs, long? AnalyticSops, long? AnalyticIntegerSops, long? AnalyticMacs,
+public sealed record EnergyRow(int Index, string Name, string Op, long AnnMacs, long? AnalyticSops, long? AnalyticIntegerSops, long? AnalyticMacs,
     long EngineSops, long EngineIntegerSops, long EngineMacs, double Images, EnergyModel Energy)
 {
     /// <summary>ANN energy per image: <c>E_MAC MACs</c>.</summary>
@@ -78,7 +78,7 @@ public sealed class EnergyTable
         {
             var e = engine.Layers[i];
             var a = analytic?.Layers[i];
-            return new EnergyRow(i, e.Op, model.LayerMacs(i), a?.Sops, a?.IntegerSops, a?.MacsConvention, e.Sops, e.IntegerSops, e.MacsConvention, n, energy);
+            return new EnergyRow(i, model.LayerName(i), e.Op, model.LayerMacs(i), a?.Sops, a?.IntegerSops, a?.MacsConvention, e.Sops, e.IntegerSops, e.MacsConvention, n, energy);
         })];
     }
 
@@ -110,10 +110,10 @@ public sealed class EnergyTable
             : "Analytic: spikes S_k measured on the TorchSharp model, SOPs = sum_t sum_k sum_i S_k[t,i] fan_out(i). Engine: counted where the additions happen.");
         sb.AppendLine();
         sb.AppendLine("| layer | op | ANN MACs | SNN MACs (xT) | SOPs analytic | SOPs engine | integer SOPs | E analytic (pJ) | E engine (pJ) | E integer conv. (pJ) | E ANN (pJ) | ANN / SNN |");
-        sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in Rows)
             sb.AppendLine(string.Create(Inv,
-                $"| {r.Index} | {r.Op} | {r.AnnMacs:N0} | {CountsReport.F(r.EngineMacs / n)} | {(r.AnalyticSops is { } a ? CountsReport.F(a / n) : "-")} | {CountsReport.F(r.EngineSops / n)} | {CountsReport.F(r.EngineIntegerSops / n)} | {(r.AnalyticPj is { } ap ? ap.ToString("N1", Inv) : "-")} | {r.EnginePj:N1} | {r.EngineIntegerPj:N1} | {r.AnnPj:N1} | {Ratio(r.AnnPj, r.EnginePj)} |"));
+                $"| {r.Name} | {r.Op} | {r.AnnMacs:N0} | {CountsReport.F(r.EngineMacs / n)} | {(r.AnalyticSops is { } a ? CountsReport.F(a / n) : "-")} | {CountsReport.F(r.EngineSops / n)} | {CountsReport.F(r.EngineIntegerSops / n)} | {(r.AnalyticPj is { } ap ? ap.ToString("N1", Inv) : "-")} | {r.EnginePj:N1} | {r.EngineIntegerPj:N1} | {r.AnnPj:N1} | {Ratio(r.AnnPj, r.EnginePj)} |"));
         sb.AppendLine(string.Create(Inv,
             $"| total | | {Rows.Sum(r => r.AnnMacs):N0} | {CountsReport.F(Engine.MacsConvention / n)} | {(Analytic is null ? "-" : CountsReport.F(Analytic.Sops / n))} | {CountsReport.F(Engine.Sops / n)} | {CountsReport.F(Engine.IntegerSops / n)} | {(AnalyticPj is { } t ? t.ToString("N1", Inv) : "-")} | {EnginePj:N1} | {EngineIntegerPj:N1} | {AnnPj:N1} | {Ratio(AnnPj, EnginePj)} |"));
         sb.AppendLine();
@@ -123,10 +123,10 @@ public sealed class EnergyTable
                 : "The analytic SOP counts differ from the engine's (see the table).");
         sb.AppendLine();
         sb.AppendLine("| neuron layer | firing rate engine | per level (engine) | firing rate TorchSharp |");
-        sb.AppendLine("|---:|---:|---|---:|");
+        sb.AppendLine("|---|---:|---|---:|");
         foreach (var l in Engine.Layers.Where(l => l.NeuronSteps > 0))
             sb.AppendLine(string.Create(Inv,
-                $"| {l.Index} | {l.FiringRate:F4} | {string.Join(" / ", Enumerable.Range(0, l.LevelSpikes.Length).Select(k => l.LevelFiringRate(k).ToString("F4", Inv)))} | {(Analytic is null ? "-" : Analytic.Layers[l.Index].FiringRate.ToString("F4", Inv))} |"));
+                $"| {Model.LayerName(l.Index)} | {l.FiringRate:F4} | {string.Join(" / ", Enumerable.Range(0, l.LevelSpikes.Length).Select(k => l.LevelFiringRate(k).ToString("F4", Inv)))} | {(Analytic is null ? "-" : Analytic.Layers[l.Index].FiringRate.ToString("F4", Inv))} |"));
         return sb.ToString();
     }
 
@@ -150,7 +150,7 @@ public sealed class EnergyTable
             },
             ["layers"] = new JsonArray([.. Rows.Select(r => (JsonNode?)new JsonObject
             {
-                ["index"] = r.Index, ["op"] = r.Op, ["ann_macs"] = r.AnnMacs,
+                ["index"] = r.Index, ["name"] = r.Name, ["op"] = r.Op, ["ann_macs"] = r.AnnMacs,
                 ["engine_macs_convention"] = r.EngineMacs, ["engine_sops"] = r.EngineSops, ["engine_integer_sops"] = r.EngineIntegerSops,
                 ["analytic_macs_convention"] = r.AnalyticMacs, ["analytic_sops"] = r.AnalyticSops, ["analytic_integer_sops"] = r.AnalyticIntegerSops,
                 ["sops_agree"] = r.Agree, ["ann_pj"] = r.AnnPj, ["engine_pj"] = r.EnginePj, ["engine_integer_convention_pj"] = r.EngineIntegerPj,
@@ -159,7 +159,7 @@ public sealed class EnergyTable
             })]),
             ["firing_rates"] = new JsonArray([.. Engine.Layers.Where(l => l.NeuronSteps > 0).Select(l => (JsonNode?)new JsonObject
             {
-                ["index"] = l.Index, ["engine"] = l.FiringRate, ["analytic"] = Analytic?.Layers[l.Index].FiringRate,
+                ["index"] = l.Index, ["name"] = Model.LayerName(l.Index), ["engine"] = l.FiringRate, ["analytic"] = Analytic?.Layers[l.Index].FiringRate,
                 ["engine_levels"] = new JsonArray([.. Enumerable.Range(0, l.LevelSpikes.Length).Select(k => (JsonNode?)l.LevelFiringRate(k))]),
             })]),
         };

@@ -65,7 +65,7 @@ public static class GraphJson
             "output" => new OutputSpec(),
             _ => throw new ModelFormatException($"{at}: unknown op (allowed: conv2d, linear, avgpool2d, maxpool2d, flatten, neuron, add, output)"),
         };
-        return layer with { Input = OptInt(el, "input", at) ?? i - 1 };
+        return layer with { Input = OptInt(el, "input", at) ?? i - 1, Name = LayerName(el, at) };
     }
 
     private static AvgPool2dSpec AvgPool(JsonElement el, string at)
@@ -140,6 +140,7 @@ public static class GraphJson
         w.WriteStartObject();
         w.WriteString("op", layer.Op);
         w.WriteNumber("input", layer.Input);
+        if (layer.Name is { } name) w.WriteString("name", name);
         switch (layer)
         {
             case Conv2dSpec c:
@@ -214,6 +215,15 @@ public static class GraphJson
         if (!el.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) Fail($"{at}: '{name}' must be true or false");
         return v.GetBoolean();
+    }
+
+    /// <summary>The optional layer name: at most 200 ASCII letters, digits, '_', '.', '-' (a module path), so reports can show it as it is.</summary>
+    private static string? LayerName(JsonElement el, string at)
+    {
+        var name = OptStr(el, "name", at);
+        if (name is not null && (name.Length is 0 or > 200 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')))
+            Fail($"{at}: 'name' must be 1 to 200 ASCII letters, digits, '_', '.' or '-' (a module path such as features.0)");
+        return name;
     }
 
     private static string Str(JsonElement el, string name, string at) =>

@@ -10,6 +10,13 @@ public abstract record LayerSpec
     /// <summary>Index of the layer whose output this layer reads; -1 is the model input.</summary>
     public int Input { get; init; }
 
+    /// <summary>
+    /// The layer's name in the model it came from: the module path as <c>named_modules()</c> and <c>state_dict</c> give it
+    /// (e.g. <c>features.0</c> for a convolution with its BatchNorm folded in, <c>features.1</c> for its neuron,
+    /// <c>layer1.0</c> for a residual add); reports use it. Null when unknown (older files).
+    /// </summary>
+    public string? Name { get; init; }
+
     /// <summary>The op name used in the graph JSON.</summary>
     public abstract string Op { get; }
 }

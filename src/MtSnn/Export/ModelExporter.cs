@@ -46,7 +46,7 @@ public static class ModelExporter
         var b = new GraphBuilder(new Shape3(input.Channels, input.Height, input.Width));
         foreach (var (name, child) in model.named_children()) b.Walk(child, name);
         b.Flush();
-        b.Add(new OutputSpec());
+        b.Add(new OutputSpec(), null);
         var graph = new ModelGraph
         {
             InputShape = b.InputShape, TimeSteps = timeSteps, NumClasses = model.Spec.NumClasses, Layers = [.. b.Layers],
@@ -98,10 +98,11 @@ public static class ModelExporter
         /// <summary>The layer index the next layer reads (-1: the model input); moved by residual blocks.</summary>
         private int _cursor = -1;
 
-        public int Add(LayerSpec layer)
+        /// <summary>Appends <paramref name="layer"/> named <paramref name="path"/> (its module path; null for the read-out).</summary>
+        public int Add(LayerSpec layer, string? path)
         {
             var shape = ShapeAfter(layer, _cursor < 0 ? InputShape : _shapes[_cursor]);
-            _layers.Add(layer with { Input = layer is AddSpec ? layer.Input : _cursor });
+            _layers.Add(layer with { Input = layer is AddSpec ? layer.Input : _cursor, Name = path });
             _shapes.Add(shape);
             _cursor = Last;
             return Last;
@@ -128,30 +129,30 @@ public static class ModelExporter
                     break;
                 case Linear linear:
                     Add(new LinearSpec((int)linear.in_features, (int)linear.out_features,
-                        Tensor($"{path}.weight", linear.weight!), linear.bias is null ? null : Tensor($"{path}.bias", linear.bias)));
+                        Tensor($"{path}.weight", linear.weight!), linear.bias is null ? null : Tensor($"{path}.bias", linear.bias)), path);
                     break;
                 case Flatten:
-                    Add(new FlattenSpec());
+                    Add(new FlattenSpec(), path);
                     break;
                 case Voting voting:
-                    Add(new LinearSpec(voting.Classes * voting.Group, voting.Classes, VotingWeight($"{path}.weight", voting), null));
+                    Add(new LinearSpec(voting.Classes * voting.Group, voting.Classes, VotingWeight($"{path}.weight", voting), null), path);
                     break;
                 case MaxPool2d mp:
                     if (mp.dilation is { } d && d.Any(v => v != 1) || mp.ceil_mode) throw Unsupported(path, "max pooling with dilation or ceil_mode");
-                    Add(new MaxPool2dSpec(Square(mp.kernel_size, path), Square(mp.stride ?? mp.kernel_size, path), Square(mp.padding ?? [0], path)));
+                    Add(new MaxPool2dSpec(Square(mp.kernel_size, path), Square(mp.stride ?? mp.kernel_size, path), Square(mp.padding ?? [0], path)), path);
                     break;
                 case AvgPool2d ap:
                     if (ap.padding is { } pad && pad.Any(v => v != 0) || ap.ceil_mode) throw Unsupported(path, "average pooling with padding or ceil_mode");
-                    Add(new AvgPool2dSpec(Square(ap.kernel_size, path), Square(ap.stride ?? ap.kernel_size, path)));
+                    Add(new AvgPool2dSpec(Square(ap.kernel_size, path), Square(ap.stride ?? ap.kernel_size, path)), path);
                     break;
                 case AdaptiveAvgPool2d aap:
                     if (aap.output_size.Any(v => v != 1)) throw Unsupported(path, "adaptive average pooling to a size other than 1x1");
                     var cur = _cursor < 0 ? InputShape : _shapes[_cursor];
                     if (cur.H != cur.W) throw Unsupported(path, $"global average pooling of a non-square {cur.H}x{cur.W} map");
-                    Add(new AvgPool2dSpec(cur.H, cur.H));
+                    Add(new AvgPool2dSpec(cur.H, cur.H), path);
                     break;
                 case MultiThresholdNode node:
-                    _neuronPaths[Add(new NeuronLayerSpec(ToSpec(node)))] = path;
+                    _neuronPaths[Add(new NeuronLayerSpec(ToSpec(node)), path)] = path;
                     break;
                 case BasicBlock block:
                     WalkBlock(block, path);
@@ -185,11 +186,11 @@ public static class ModelExporter
             {
                 _cursor = z;
                 Walk(block.Sn2, $"{path}.sn2");
-                Add(new AddSpec(identity) { Input = _cursor });
+                Add(new AddSpec(identity) { Input = _cursor }, path);
             }
             else
             {
-                Add(new AddSpec(identity) { Input = z });
+                Add(new AddSpec(identity) { Input = z }, path);
                 Walk(block.Sn2, $"{path}.sn2");
             }
         }
@@ -218,7 +219,7 @@ public static class ModelExporter
                 bias = beta + (bias - bn.running_mean!.to_type(float64)) * scale;
             }
             Add(new Conv2dSpec((int)conv.in_channels, (int)conv.out_channels, Square(conv.kernel_size, path), Square(conv.stride, path),
-                Square(conv.padding ?? [0], path), Tensor($"{path}.weight", w), Tensor($"{path}.bias", bias)));
+                Square(conv.padding ?? [0], path), Tensor($"{path}.weight", w), Tensor($"{path}.bias", bias)), path);
         }
 
         // The voting layer's mean as a fixed linear map: weight[c, c * G + g] = 1 / G, every other entry 0.

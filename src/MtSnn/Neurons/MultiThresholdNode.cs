@@ -25,6 +25,7 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
 #pragma warning restore IDE1006
     private readonly NodeState _state = new();
     private double[]? _rates;   // LastLevelRates, read from _state.Rates on first access after a call
+    private readonly List<INodeObserver> _observers = [];   // attached monitors (MtSnn.Monitoring.NetworkMonitor)
 
     /// <summary>Builds the layer; validates <paramref name="options"/> (throws <see cref="ArgumentException"/> on a bad value).</summary>
     public MultiThresholdNode(NeuronOptions options, string name = "mt_node") : base(name)
@@ -104,7 +105,10 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
             throw new ArgumentException($"input step shape [{string.Join(", ", stepShape)}] does not match the state [{string.Join(", ", _state.Membrane.shape)}]; call ResetState() between batches");
         var v0 = _state.Membrane ?? full(stepShape, Options.EffectiveVInit, dtype: x.dtype, device: x.device);
 
-        var trace = NeuronDispatch.MultiStep(seq, v0, Options, PlifA, VThresholdParam, Options.StoreMembrane, RecordSpikes, Backend);
+        bool observed = _observers.Count > 0;
+        bool membrane = Options.StoreMembrane || observed && _observers.Exists(o => o.WantsMembrane);
+        var trace = NeuronDispatch.MultiStep(seq, v0, Options, PlifA, VThresholdParam, membrane, RecordSpikes || observed, Backend);
+        foreach (var observer in _observers) observer.OnForward(this, trace);
 
         Replace(ref _state.Membrane, trace.VLast);
         if (RecordSpikes)
@@ -115,13 +119,24 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
         }
         else { Replace(ref _state.Spikes, null); Replace(ref _state.Rates, null); }
         _rates = null;
-        Replace(ref _state.H, trace.H is null ? null : single ? trace.H[0] : trace.H);
-        Replace(ref _state.V, trace.V is null ? null : single ? trace.V[0] : trace.V);
+        bool keepMembrane = Options.StoreMembrane && trace.H is not null && trace.V is not null;
+        Replace(ref _state.H, !keepMembrane ? null : single ? trace.H![0] : trace.H);
+        Replace(ref _state.V, !keepMembrane ? null : single ? trace.V![0] : trace.V);
         return (single ? trace.O[0] : trace.O).MoveToOuterDisposeScope();
     }
 
     /// <summary>Forgets the membrane: the next call starts from <c>V[-1] = V_init</c>. Recorded tensors are kept.</summary>
-    public void ResetState() => Replace(ref _state.Membrane, null);
+    public void ResetState()
+    {
+        Replace(ref _state.Membrane, null);
+        foreach (var observer in _observers) observer.OnReset(this);
+    }
+
+    /// <summary>Adds an observer that sees every call's trace and every reset (a monitor; not thread-safe).</summary>
+    internal void AddObserver(INodeObserver observer) => _observers.Add(observer);
+
+    /// <summary>Removes an observer added by <see cref="AddObserver"/>.</summary>
+    internal void RemoveObserver(INodeObserver observer) => _observers.Remove(observer);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
