@@ -93,7 +93,6 @@ public class EnumNameTests
         options.AddTo(cmd);
         var e = Assert.ThrowsAny<Exception>(() => options.Build(options.WithConfig(cmd, cmd.Parse(["--config", path]))));
         Assert.True(CliApp.IsBadInput(e), e.ToString());
-        Assert.Contains(path, e.Message);
         foreach (string name in allowed.Split(", ")) Assert.Contains(name, e.Message);   // the parser's "Must be one of: 'single' 'parallel' 'cascade'" or "allowed: ..."
         Assert.DoesNotContain('\n', e.Message);
     }
