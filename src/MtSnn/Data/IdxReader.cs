@@ -21,9 +21,9 @@ public static class IdxReader
     {
         using Stream s = OpenMaybeGzip(path);
         var dims = ReadHeader(s, path, ImagesMagic);
-        long total = (long)dims[0] * dims[1] * dims[2];
-        if (total > Array.MaxLength) throw new DatasetException($"{path}: header says {dims[0]} images of {dims[1]}x{dims[2]}, more than one array can hold");
-        byte[] pixels = ReadPayload(s, path, (int)total);
+        long perImage = (long)dims[1] * dims[2];   // at most 2^62: no wrap; the count is multiplied only once this is known small
+        if (perImage > Array.MaxLength || dims[0] * perImage > Array.MaxLength) throw new DatasetException($"{path}: header says {dims[0]} images of {dims[1]}x{dims[2]}, more than one array can hold");
+        byte[] pixels = ReadPayload(s, path, (int)(dims[0] * perImage));
         return (dims[0], dims[1], dims[2], pixels);
     }
 

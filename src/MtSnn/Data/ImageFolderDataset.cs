@@ -29,7 +29,7 @@ public sealed class ImageFolderDataset : IImageDataset
                          .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
                          .Order(StringComparer.Ordinal))
             {
-                files.Add(f);
+                files.Add(CheckSignature(f));   // every file's signature checked at open, before any output
                 labels.Add(c);
             }
         }
@@ -93,6 +93,37 @@ public sealed class ImageFolderDataset : IImageDataset
             pixelsChw[plane + p] = rgba[4 * p + 1] / Max;
             pixelsChw[2 * plane + p] = rgba[4 * p + 2] / Max;
         }
+    }
+
+    private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>
+    /// The file's header, read without decoding: a PNG signature followed by an IHDR chunk of positive width and
+    /// height, or a JPEG start-of-image marker (FF D8 FF). Otherwise <see cref="DatasetException"/> naming the file.
+    /// </summary>
+    public static string CheckSignature(string path)
+    {
+        Span<byte> head = stackalloc byte[24];
+        int n;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DatasetException($"{path}: cannot read image: {e.Message}", e); }
+        var h = head[..n];
+        if (h.Length >= 3 && h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return path;
+        if (h.Length >= 8 && h[..8].SequenceEqual(PngSignature))
+        {
+            if (h.Length < 24 || !h[12..16].SequenceEqual("IHDR"u8))
+                throw new DatasetException($"{path}: PNG file without its IHDR header chunk (truncated or damaged)");
+            uint w = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(h[16..]), hh = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(h[20..]);
+            if (w is 0 or > int.MaxValue || hh is 0 or > int.MaxValue)
+                throw new DatasetException($"{path}: PNG header says {w}x{hh} pixels; width and height must be 1..2147483647");
+            return path;
+        }
+        string start = n == 0 ? "is empty" : $"starts with {Convert.ToHexString(h[..Math.Min(n, 8)])}";
+        throw new DatasetException($"{path}: not a JPEG or PNG image (the file {start}; a JPEG starts with FFD8FF, a PNG with 89504E470D0A1A0A)");
     }
 
     private static SKImage DecodeImage(string path)

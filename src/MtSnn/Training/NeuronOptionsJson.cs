@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MtSnn.IO;
 using MtSnn.Neurons;
 
 namespace MtSnn.Training;
@@ -44,27 +45,27 @@ public static class NeuronOptionsJson
     public static NeuronOptions Read(JsonObject json)
     {
         var d = new NeuronOptions();
-        var mode = Enum.Parse<FiringMode>(Str(json, "mode") ?? "single", ignoreCase: true);
+        var mode = EnumName.Parse<FiringMode>(Str(json, "mode") ?? "single", "mode");
         string? preset = Str(json, "preset");
         string sur = Str(json, "surrogate") ?? "atan";
         int colon = sur.IndexOf(':');
         return new NeuronOptions
         {
-            Dynamics = Enum.Parse<Dynamics>(Str(json, "dynamics") ?? "lif", ignoreCase: true),
+            Dynamics = EnumName.Parse<Dynamics>(Str(json, "dynamics") ?? "lif", "dynamics"),
             Mode = mode,
             Levels = json["levels"]?.GetValue<int>() ?? (mode == FiringMode.Single ? 1 : 4),
-            Preset = preset is null ? null : Enum.Parse<ThresholdPreset>(preset, ignoreCase: true),
+            Preset = preset is null ? null : EnumName.Parse<ThresholdPreset>(preset, "preset"),
             Thresholds = List(Str(json, "thresholds")),
             Weights = List(Str(json, "weights")),
             Tau = json["tau"]?.GetValue<double>() ?? d.Tau,
             VThreshold = json["vth"]?.GetValue<double>() ?? d.VThreshold,
             TrainableVThreshold = json["trainable-vth"]?.GetValue<bool>() ?? false,
             VReset = json["vreset"]?.GetValue<double>() ?? 0,
-            Reset = Str(json, "reset") is { } r ? Enum.Parse<ResetMode>(r, ignoreCase: true) : null,
+            Reset = Str(json, "reset") is { } r ? EnumName.Parse<ResetMode>(r, "reset") : null,
             DetachReset = json["detach-reset"]?.GetValue<bool>() ?? false,
             DecayInput = !(json["no-decay-input"]?.GetValue<bool>() ?? false),
             Surrogate = Surrogate.Parse(colon < 0 ? sur : sur[..colon], colon < 0 ? null : double.Parse(sur[(colon + 1)..], CultureInfo.InvariantCulture)),
-            SurrogateWidth = Str(json, "surrogate-width") is { } sw ? Enum.Parse<SurrogateWidth>(sw, ignoreCase: true) : SurrogateWidth.Fixed,
+            SurrogateWidth = Str(json, "surrogate-width") is { } sw ? EnumName.Parse<SurrogateWidth>(sw, "surrogate-width") : SurrogateWidth.Fixed,
             NormalizeLevelGradient = json["normalize-level-gradient"]?.GetValue<bool>() ?? false,
         }.Validate();
     }

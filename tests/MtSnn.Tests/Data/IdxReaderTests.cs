@@ -77,6 +77,23 @@ public class IdxReaderTests : IDisposable
         AssertOneLineNaming(e, ip, "truncated");
     }
 
+    /// <summary>
+    /// Found by the fuzz campaign (idx-raw case 638, seed 1): three int32 sizes whose product wraps a long went negative,
+    /// passed the size check and reached <c>new byte[negative]</c> (an OverflowException, a crash).
+    /// </summary>
+    [Theory]
+    [InlineData(int.MaxValue, int.MaxValue, int.MaxValue, false)]
+    [InlineData(int.MaxValue, int.MaxValue, int.MaxValue, true)]
+    [InlineData(2, 1 << 30, 1 << 30, false)]
+    [InlineData(1 << 30, 1 << 30, 4, false)]
+    [InlineData(65536, 65536, 1, false)]
+    public void SizesWhoseProductOverflowsAreRejected(int n, int rows, int cols, bool gzip)
+    {
+        var (ip, _) = Write(gzip, images: Reliability.Fuzz.FuzzTargets.Idx(IdxReader.ImagesMagic, [n, rows, cols], [1, 2, 3, 4]));
+        var e = Assert.Throws<DatasetException>(() => IdxReader.ReadImages(ip));
+        AssertOneLineNaming(e, ip, "more than one array can hold");
+    }
+
     [Fact]
     public void TruncatedHeaderIsRejected()
     {

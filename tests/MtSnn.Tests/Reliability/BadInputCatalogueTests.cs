@@ -58,7 +58,7 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         yield return new("out is a file", ["train", "--epochs", "1", "--max-batches", "1", "--workers", "1", "--out", F("a-file")]);
         yield return new("config missing", Train("--config", "missing.json"));
         yield return new("config is a folder", Train("--config", F("a-folder")));
-        foreach (string c in new[] { "lr-string", "T-null", "T-fraction", "unknown", "nesterov-string", "array", "broken", "epochs-object" })
+        foreach (string c in new[] { "lr-string", "T-null", "T-fraction", "unknown", "nesterov-string", "array", "broken", "epochs-object", "mode-number", "reset-negative" })
             yield return new($"config {c}", Train("--config", F($"config-{c}.json")));
         yield return new("resume without out", ["train", "--resume"]);
         yield return new("resume with no checkpoint", ["train", "--resume", "--out", "out"]);
@@ -68,6 +68,9 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         foreach (string n in new[] { "nmnist-empty-bin", "nmnist-truncated-bin", "nmnist-bad-address", "nmnist-bad-label" })
             yield return new(n, Train("--dataset", "nmnist", "--data", F(n), "--T", "2"));
         yield return new("cifar10-dvs header never ends", Train("--dataset", "cifar10-dvs", "--data", F("dvs-header-only"), "--T", "2"));
+        yield return new("cifar10-dvs one test file without AEDAT header", Train("--dataset", "cifar10-dvs", "--data", F("dvs-bad-magic"), "--T", "2"));
+        yield return new("imagefolder one val file not an image", Train("--dataset", "imagefolder", "--data", F("images-not-an-image")));
+        yield return new("imagefolder one val PNG cut in its header", Train("--dataset", "imagefolder", "--data", F("images-png-cut")));
         yield return new("cifar10-dvs class missing", Train("--dataset", "cifar10-dvs", "--data", F("dvs-missing-class"), "--T", "2"));
         yield return new("mnist label count near 2^31", Train("--dataset", "mnist", "--data", F("mnist-huge-labels")));
         yield return new("mnist images truncated", Train("--dataset", "mnist", "--data", F("mnist-truncated")));
@@ -77,7 +80,7 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         yield return new("eval folder", ["eval", F("a-folder")]);
         yield return new("eval garbage", ["eval", F("garbage.bin")]);
         foreach (string c in new[] { "ck-truncated", "ck-invalid-utf8", "ck-unknown-key", "ck-device-number", "ck-encoding-array", "ck-epoch-negative",
-                     "ck-config-unknown", "ck-T-huge", "ck-other-model", "ck-control-names", "ck-weights-cut" })
+                     "ck-config-unknown", "ck-T-huge", "ck-other-model", "ck-control-names", "ck-weights-cut", "ck-mode-number", "ck-reset-negative" })
             yield return new($"eval {c}", ["eval", F($"{c}.ckpt")]);
         yield return new("resume another model's state", ["train", "--resume", "--out", "out"]) { };
         yield return new("export missing", ["export", "missing.ckpt", "-o", "out/m.mtsnn"]);

@@ -47,6 +47,23 @@ public sealed class BadInputFiles : IDisposable
                 File.WriteAllBytes(Dir[$"dvs-header-only/{c}/{i}.aedat"], "#!AER-DAT2.0\r\n# only a header\r\n"u8.ToArray());
         }
         Directory.CreateDirectory(Dir["dvs-missing-class/airplane"]);
+        // CIFAR10-DVS whose files are good but one in the test split (the last truck file) has no AEDAT header line
+        foreach (string c in Cifar10DvsFolder.ClassNames)
+        {
+            Directory.CreateDirectory(Dir[$"dvs-bad-magic/{c}"]);
+            for (int i = 0; i < 10; i++)
+                File.WriteAllBytes(Dir[$"dvs-bad-magic/{c}/{i}.aedat"], c == "truck" && i == 9 ? "MTrk\u0000\u0001 not aedat"u8.ToArray() : Fuzz.FuzzTargets.Aedat2());
+        }
+
+        // image folders with good PNGs but one file that is not an image, and one PNG cut inside its header
+        foreach (var (name, bad) in new[] { ("images-not-an-image", "GIF89a not a png"u8.ToArray()), ("images-png-cut", Fuzz.FuzzTargets.Png()[..12]) })
+            foreach (string part in new[] { "train", "val" })
+                foreach (string c in new[] { "cat", "dog" })
+                {
+                    Directory.CreateDirectory(Dir[$"{name}/{part}/{c}"]);
+                    for (int i = 0; i < 2; i++)
+                        File.WriteAllBytes(Dir[$"{name}/{part}/{c}/{i}.png"], part == "val" && c == "dog" && i == 1 ? bad : Fuzz.FuzzTargets.Png());
+                }
 
         // MNIST: valid images, a label file whose count field says 2^31 - 16 (above .NET's largest array)
         Directory.CreateDirectory(Dir["mnist-huge-labels"]);
@@ -71,6 +88,8 @@ public sealed class BadInputFiles : IDisposable
         Ckpt("ck-other-model", h => h["config"]!["model"] = "plif-net");
         Ckpt("ck-control-names", h => h["state"]![0]!["name"] = "\u001b[2J\u0007evil\u00ff");
         Ckpt("ck-parallel-neurons", h => { h["config"]!["mode"] = "parallel"; h["config"]!["preset"] = "uniform"; });
+        Ckpt("ck-mode-number", h => h["config"]!["mode"] = "3");
+        Ckpt("ck-reset-negative", h => h["config"]!["reset"] = "-1");
         Ckpt("ck-weights-cut", _ => { }, model: Checkpoint.Model[..(Checkpoint.Model.Length / 2)]);
         byte[] good = File.ReadAllBytes(Dir["good.ckpt"]);
         File.WriteAllBytes(Dir["ck-truncated.ckpt"], good[..(good.Length - 100)]);
@@ -83,6 +102,7 @@ public sealed class BadInputFiles : IDisposable
         {
             ("lr-string", """{"lr":"0.1"}"""), ("T-null", """{"T":null}"""), ("T-fraction", """{"T":1.5}"""), ("unknown", """{"colour":"red"}"""),
             ("nesterov-string", """{"nesterov":"yes"}"""), ("array", "[1,2]"), ("broken", """{"lr": 0.1"""), ("epochs-object", """{"epochs":{"n":1}}"""),
+            ("mode-number", """{"mode":"3"}"""), ("reset-negative", """{"reset":"-1"}"""),
         })
             File.WriteAllText(Dir[$"config-{name}.json"], text);
         File.WriteAllText(Dir["currents-nan.txt"], "0.5\nnan\n");

@@ -44,6 +44,17 @@ public static class AedatReader
         return events.ToStream();
     }
 
+    /// <summary>
+    /// Checks the header of the file at <paramref name="path"/> (first line a supported version, the header ending,
+    /// event data after it) without reading the events: what a data set does for every file when it is opened, so a
+    /// bad file is found before any output is written. Throws <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
+    public static void CheckHeader(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        ReadHeader(new ByteCursor(fs, path, 4096));
+    }
+
     /// <summary>Reads the header and returns the version; leaves the cursor on the first body byte.</summary>
     internal static AedatVersion ReadHeader(ByteCursor cursor)
     {

@@ -4,12 +4,14 @@ namespace MtSnn.Data.Neuromorphic;
 internal sealed class ByteCursor
 {
     private readonly Stream _stream;
-    private readonly byte[] _buffer = new byte[1 << 16];
+    private readonly byte[] _buffer;
     private int _start, _end;
 
-    public ByteCursor(Stream stream, string source)
+    /// <summary>A cursor reading <paramref name="bufferSize"/> bytes at a time (small for a header check, so only the header is read).</summary>
+    public ByteCursor(Stream stream, string source, int bufferSize = 1 << 16)
     {
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        _buffer = new byte[bufferSize];
         Source = source;
     }
 

@@ -26,7 +26,9 @@ public sealed class Cifar10DvsFolder : IEventDataset
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"CIFAR10-DVS root '{root}' has no class folder '{ClassNames[label]}' (needs all of {string.Join(", ", ClassNames)})");
             var files = Directory.EnumerateFiles(dir, "*.aedat").Order(StringComparer.Ordinal).ToArray();
             int cut = (int)Math.Ceiling(files.Length * trainFraction);
-            samples.AddRange((train ? files[..cut] : files[cut..]).Select(f => (f, label)));
+            var part = train ? files[..cut] : files[cut..];
+            foreach (string f in part) AedatReader.CheckHeader(f);   // every header checked at open, before any output
+            samples.AddRange(part.Select(f => (f, label)));
         }
         _samples = [.. samples];
     }

@@ -111,6 +111,7 @@ public static class FuzzTargets
     private static void Decode(byte[] b, string f)
     {
         File.WriteAllBytes(f, b);
+        ImageFolderDataset.CheckSignature(f);   // what opening the folder checks, then what reading the sample does
         ImageFolderDataset.Decode(f, 8, new float[3 * 8 * 8]);
     }
 
@@ -135,7 +136,7 @@ public static class FuzzTargets
 
     private static byte[] Cifar(int records) => [.. Enumerable.Range(0, records).SelectMany(r => new[] { (byte)(r % 10) }.Concat(Enumerable.Range(0, 3072).Select(i => (byte)(i * 7 + r))))];
 
-    private static byte[] Png() => PngEncoder.EncodeRgb(4, 4, [.. Enumerable.Range(0, 48).Select(i => (byte)(i * 5))]);
+    internal static byte[] Png() => PngEncoder.EncodeRgb(4, 4, [.. Enumerable.Range(0, 48).Select(i => (byte)(i * 5))]);
 
     private static byte[] Jpeg()
     {
@@ -146,7 +147,7 @@ public static class FuzzTargets
     }
 
     /// <summary>AEDAT 2.0: header lines, then 8-byte big-endian events (address, timestamp); DVS128 address bits.</summary>
-    private static byte[] Aedat2()
+    internal static byte[] Aedat2()
     {
         var header = "#!AER-DAT2.0\r\n# fuzz seed\r\n"u8.ToArray();
         var body = new byte[3 * 8];
