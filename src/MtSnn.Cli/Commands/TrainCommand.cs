@@ -39,10 +39,11 @@ public static class TrainCommand
             var mode = DistributedModes.Parse(p.GetValue(distributed)!);
             TrainConfig config;
             Checkpoint? ck = null;
+            string? last = null;
             if (p.GetValue(resume))
             {
                 if (dir is null) throw new UsageException("--resume needs --out DIR (the folder holding last.ckpt)");
-                string last = new RunOutputs(dir).LastCheckpoint;
+                last = new RunOutputs(dir).LastCheckpoint;
                 MtSnn.IO.InputFile.Require(last, "--resume: checkpoint");
                 ck = CheckpointFile.Load(last);
                 config = options.AdjustForResume(p, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
@@ -51,7 +52,7 @@ public static class TrainCommand
             return DistributedRun.Run(mode, config, LaunchEnvironment.Current, p0.InvocationConfiguration.Error, (c, parallel) =>
             {
                 bool writer = parallel is null || parallel.Rank == 0;
-                return Run(o => new Trainer(c, writer ? dir : null, writer ? o : null, ck, parallel), writer ? dir : null, writer ? stdout : TextWriter.Null, isQuiet, parallel);
+                return Run(o => new Trainer(c, writer ? dir : null, writer ? o : null, ck, parallel, last), writer ? dir : null, writer ? stdout : TextWriter.Null, isQuiet, parallel);
             });
         });
         return cmd;

@@ -61,7 +61,9 @@ public sealed class Trainer : IDisposable
     /// <param name="observer">Progress receiver, or null.</param>
     /// <param name="resume">Checkpoint to continue from, or null.</param>
     /// <param name="parallel">The data-parallel group, or null for a single process.</param>
-    public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null, IDataParallel? parallel = null)
+    /// <param name="resumeSource">Names the resumed checkpoint (its path) in errors.</param>
+    public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null, IDataParallel? parallel = null,
+        string? resumeSource = null)
     {
         Config = config.Validate();
         Device = Devices.Resolve(config.Device);
@@ -85,7 +87,7 @@ public sealed class Trainer : IDisposable
         _encoder = TrainingData.Encoder(config, _data.Train);
         _observer = observer;
         if (outDir is not null) _outputs = new RunOutputs(outDir);
-        if (resume is not null) Restore(resume);
+        if (resume is not null) Restore(resume, resumeSource ?? "resume");
         _parallel?.Synchronize(Model, Config);
         _tf32Before = Tf32Settings.Apply(config.Tf32);   // process-wide; Dispose restores the settings before
     }
@@ -95,7 +97,7 @@ public sealed class Trainer : IDisposable
     {
         var ck = CheckpointFile.Load(checkpointPath);
         var config = adjust is null ? ck.Config : adjust(ck.Config);
-        return new Trainer(config, outDir, observer, ck, parallel);
+        return new Trainer(config, outDir, observer, ck, parallel, checkpointPath);
     }
 
     public TrainConfig Config { get; }
@@ -266,9 +268,9 @@ public sealed class Trainer : IDisposable
         };
     }
 
-    private void Restore(Checkpoint ck)
+    private void Restore(Checkpoint ck, string source)
     {
-        CheckpointFile.LoadInto(ck, Model, "resume");
+        CheckpointFile.LoadInto(ck, Model, source);
         Model.to(Device);
         if (ck.OptimizerState.Length > 0)
         {
