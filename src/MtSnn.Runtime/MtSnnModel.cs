@@ -41,6 +41,7 @@ public sealed class MtSnnModel
     {
         byte[] bytes;
         if (Directory.Exists(path)) throw new ModelFormatException($"model file '{path}' is a folder; expected a .mtsnn file");
+        if (!File.Exists(path)) throw new ModelFormatException($"model file '{path}' does not exist");
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ModelFormatException($"cannot read model file '{path}': {GraphJson.OneLine(e.Message)}", e); }
         try { return Load(bytes); }

@@ -46,10 +46,11 @@ public static class TrainCommand
             Checkpoint? ck = null;
             string? initPath = p.GetValue(initFrom);
             if (initPath is not null && p.GetValue(resume)) throw new UsageException("--init-from starts a new run; it cannot be combined with --resume");
+            string? last = null;
             if (p.GetValue(resume))
             {
                 if (dir is null) throw new UsageException("--resume needs --out DIR (the folder holding last.ckpt)");
-                string last = new RunOutputs(dir).LastCheckpoint;
+                last = new RunOutputs(dir).LastCheckpoint;
                 MtSnn.IO.InputFile.Require(last, "--resume: checkpoint");
                 ck = CheckpointFile.Load(last);
                 config = options.AdjustForResume(p, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
@@ -60,7 +61,7 @@ public static class TrainCommand
             return DistributedRun.Run(mode, config, LaunchEnvironment.Current, stderr, (c, parallel) =>
             {
                 bool writer = parallel is null || parallel.Rank == 0;
-                return Run(o => new Trainer(c, writer ? dir : null, writer ? o : null, ck, parallel, init), writer ? dir : null, writer ? stdout : TextWriter.Null, isQuiet, parallel, writer ? stderr : TextWriter.Null);
+                return Run(o => new Trainer(c, writer ? dir : null, writer ? o : null, ck, parallel, init, last), writer ? dir : null, writer ? stdout : TextWriter.Null, isQuiet, parallel, writer ? stderr : TextWriter.Null);
             });
         });
         return cmd;

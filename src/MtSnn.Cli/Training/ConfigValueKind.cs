@@ -30,7 +30,7 @@ public static class ConfigValueKind
             _ => false,
         };
         if (!ok)
-            throw new ArgumentException($"--config '{file}': key '{key}' is {Describe(kind, node)}; expected {expected}{(nullable ? " or null" : "")}");
+            throw new ArgumentException($"--config '{file}': key '{PrintableText.Escape(key)}' is {Describe(kind, node)}; expected {expected}{(nullable ? " or null" : "")}");
     }
 
     private static bool IsInteger(JsonNode node, Type t) => t == typeof(int)

@@ -83,7 +83,7 @@ public sealed class TrainCliOptions
         {
             var option = cmd.Options.FirstOrDefault(o => o.Name == "--" + key || o.Aliases.Contains("--" + key));
             if (option is null || option == Config)
-                throw new ArgumentException($"--config '{file}': unknown key '{key}' (allowed: {string.Join(", ", cmd.Options.Where(o => o != Config && o.Name.StartsWith("--")).Select(o => o.Name[2..]))})");
+                throw new ArgumentException($"--config '{file}': unknown key '{PrintableText.Escape(key)}' (allowed: {string.Join(", ", cmd.Options.Where(o => o != Config && o.Name.StartsWith("--")).Select(o => o.Name[2..]))})");
             ConfigValueKind.Check(file, key, option, node);
             if (node is null || Given(p, option)) continue;
             extra.Add(option.Name);

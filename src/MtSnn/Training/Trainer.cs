@@ -62,8 +62,9 @@ public sealed class Trainer : IDisposable
     /// <param name="resume">Checkpoint to continue from, or null.</param>
     /// <param name="parallel">The data-parallel group, or null for a single process.</param>
     /// <param name="initFrom">Weights to start from (<c>--init-from</c>; loaded by name, see <see cref="MtSnn.Interop.Torch.WeightLoader"/>), or null; not with <paramref name="resume"/>.</param>
+    /// <param name="resumeSource">Names the resumed checkpoint (its path) in errors.</param>
     public Trainer(TrainConfig config, string? outDir = null, ITrainingObserver? observer = null, Checkpoint? resume = null, IDataParallel? parallel = null,
-                   MtSnn.Interop.Torch.WeightSource? initFrom = null)
+                   MtSnn.Interop.Torch.WeightSource? initFrom = null, string? resumeSource = null)
     {
         if (initFrom is not null && resume is not null) throw new ArgumentException("--init-from starts a new run; it cannot be combined with --resume");
         Config = config.Validate();
@@ -94,7 +95,7 @@ public sealed class Trainer : IDisposable
         _encoder = TrainingData.Encoder(config, _data.Train);
         _observer = observer;
         if (outDir is not null) _outputs = new RunOutputs(outDir);
-        if (resume is not null) Restore(resume);
+        if (resume is not null) Restore(resume, resumeSource ?? "resume");
         _parallel?.Synchronize(Model, Config);
         _tf32Before = Tf32Settings.Apply(config.Tf32);   // process-wide; Dispose restores the settings before
     }
@@ -104,7 +105,7 @@ public sealed class Trainer : IDisposable
     {
         var ck = CheckpointFile.Load(checkpointPath);
         var config = adjust is null ? ck.Config : adjust(ck.Config);
-        return new Trainer(config, outDir, observer, ck, parallel);
+        return new Trainer(config, outDir, observer, ck, parallel, resumeSource: checkpointPath);
     }
 
     public TrainConfig Config { get; }
@@ -288,9 +289,9 @@ public sealed class Trainer : IDisposable
         };
     }
 
-    private void Restore(Checkpoint ck)
+    private void Restore(Checkpoint ck, string source)
     {
-        CheckpointFile.LoadInto(ck, Model, "resume");
+        CheckpointFile.LoadInto(ck, Model, source);
         Model.to(Device);
         if (ck.OptimizerState.Length > 0)
         {

@@ -158,7 +158,8 @@ public class PlaygroundStreamTests
         public override void Write(StringBuilder? value) => Chars += value?.Length ?? 0;
         public override void Flush()
         {
-            MaxManaged = Math.Max(MaxManaged, GC.GetTotalMemory(false));
+            // what the stream holds after each chunk (a full collection: uncollected garbage depends on GC timing, not on the input)
+            MaxManaged = Math.Max(MaxManaged, GC.GetTotalMemory(forceFullCollection: true));
             MaxWorkingSet = Math.Max(MaxWorkingSet, Environment.WorkingSet);
         }
     }

@@ -77,7 +77,14 @@ public class ImageFolderTests : IDisposable
     {
         string root = MakeTree(_dir.Path);
         string bad = Path.Combine(root, "dog", "broken.jpg");
+        // not an image at all: refused when the folder is opened, before any output exists
         File.WriteAllText(bad, "this is not a JPEG");
+        var atOpen = Assert.Throws<DatasetException>(() => new ImageFolderDataset(root, 4));
+        Assert.Contains(bad, atOpen.Message);
+        Assert.Contains("not a JPEG or PNG image", atOpen.Message);
+        Assert.DoesNotContain('\n', atOpen.Message);
+        // a JPEG signature over garbage passes the check at open and fails to decode, naming the file
+        File.WriteAllBytes(bad, [0xFF, 0xD8, 0xFF, 0xE0, .. "this is not a JPEG"u8.ToArray()]);
         var ds = new ImageFolderDataset(root, 4);
         int index = Enumerable.Range(0, ds.Count).Single(i => ds.FileOf(i) == bad);
         var e = Assert.Throws<DatasetException>(() => ds.Get(index, new float[48], out _));

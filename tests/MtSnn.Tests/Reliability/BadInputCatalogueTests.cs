@@ -18,7 +18,16 @@ namespace MtSnn.Tests.Reliability;
 public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) : IClassFixture<BadInputFiles>
 {
     /// <summary>One catalogue entry: what it tries, the arguments, extra environment, stdin bytes.</summary>
-    public sealed record Case(string Name, string[] Args, Dictionary<string, string>? Env = null, byte[]? Stdin = null);
+    public sealed record Case(string Name, string[] Args, Dictionary<string, string>? Env = null, byte[]? Stdin = null)
+    {
+        /// <summary>Text the error line must hold (the issue's misleading-message cases: what it must name).</summary>
+        public string[] Says { get; init; } = [];
+        /// <summary>Text the error line must not hold (the misleading wording the issue found).</summary>
+        public string[] NotSays { get; init; } = [];
+    }
+
+    /// <summary>Wording no error line may hold: the raw .NET/libtorch messages the issue reported.</summary>
+    private static readonly string[] NeverSays = ["Could not find file", "Mismatched state_dict", "Required command was not provided", "Access to the path"];
 
     /// <summary><c>train</c> with <paramref name="extra"/>, plus a short run's --epochs 1 --max-batches 1 --workers 1 where not given, into out/.</summary>
     private static string[] Train(params string[] extra) =>
@@ -28,8 +37,8 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
     {
         string F(string p) => files[p];
         Dictionary<string, string> Env(string k, string v) => new() { [k] = v };
-        yield return new("no command", []);
-        yield return new("unknown command", ["bogus"]);
+        yield return new("no command", []) { Says = ["no command given (allowed: "], NotSays = ["  "] };
+        yield return new("unknown command", ["bogus"]) { Says = ["unknown command 'bogus' (allowed: "], NotSays = ["  "] };
         yield return new("unknown option", ["train", "--bogus"]);
         yield return new("T not an integer", Train("--T", "abc"));
         yield return new("T zero", Train("--T", "0"));
@@ -54,15 +63,15 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         yield return new("thresholds ascending", Train("--mode", "cascade", "--levels", "2", "--thresholds", "0.5,1"));
         yield return new("tau below 1", Train("--tau", "0.5"));
         yield return new("label smoothing 1", Train("--label-smoothing", "1"));
-        yield return new("out under /proc", ["train", "--epochs", "1", "--max-batches", "1", "--workers", "1", "--out", "/proc/mtsnn-x/out"]);
+        yield return new("out under /proc", ["train", "--epochs", "1", "--max-batches", "1", "--workers", "1", "--out", "/proc/mtsnn-x/out"]) { Says = ["/proc/mtsnn-x/out"] };
         yield return new("out is a file", ["train", "--epochs", "1", "--max-batches", "1", "--workers", "1", "--out", F("a-file")]);
         yield return new("config missing", Train("--config", "missing.json"));
-        yield return new("config is a folder", Train("--config", F("a-folder")));
+        yield return new("config is a folder", Train("--config", F("a-folder"))) { Says = ["is a folder"], NotSays = ["does not exist"] };
         foreach (string c in new[] { "lr-string", "T-null", "T-fraction", "unknown", "nesterov-string", "array", "broken", "epochs-object", "mode-number", "reset-negative" })
             yield return new($"config {c}", Train("--config", F($"config-{c}.json")));
         yield return new("resume without out", ["train", "--resume"]);
         yield return new("resume with no checkpoint", ["train", "--resume", "--out", "out"]);
-        yield return new("resume from a folder", ["train", "--resume", "--out", F("resume-folder-ckpt")]);
+        yield return new("resume from a folder", ["train", "--resume", "--out", F("resume-folder-ckpt")]) { Says = ["is a folder"], NotSays = ["does not exist"] };
         yield return new("nmnist without data", Train("--dataset", "nmnist"));
         yield return new("nmnist data missing", Train("--dataset", "nmnist", "--data", "missing"));
         foreach (string n in new[] { "nmnist-empty-bin", "nmnist-truncated-bin", "nmnist-bad-address", "nmnist-bad-label" })
@@ -77,23 +86,23 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         yield return new("fashion-mnist empty folder", Train("--dataset", "fashion-mnist", "--data", F("empty")));
         yield return new("imagefolder empty folder", Train("--dataset", "imagefolder", "--data", F("empty")));
         yield return new("eval missing", ["eval", "missing.ckpt"]);
-        yield return new("eval folder", ["eval", F("a-folder")]);
+        yield return new("eval folder", ["eval", F("a-folder")]) { Says = ["is a folder"], NotSays = ["does not exist"] };
         yield return new("eval garbage", ["eval", F("garbage.bin")]);
         foreach (string c in new[] { "ck-truncated", "ck-invalid-utf8", "ck-unknown-key", "ck-device-number", "ck-encoding-array", "ck-epoch-negative",
                      "ck-config-unknown", "ck-T-huge", "ck-other-model", "ck-control-names", "ck-weights-cut", "ck-mode-number", "ck-reset-negative" })
-            yield return new($"eval {c}", ["eval", F($"{c}.ckpt")]);
-        yield return new("resume another model's state", ["train", "--resume", "--out", "out"]) { };
+            yield return new($"eval {c}", ["eval", F($"{c}.ckpt")]) { Says = c == "ck-other-model" ? [F("ck-other-model.ckpt"), "plif-net"] : [] };
+        yield return new("resume another model's state", ["train", "--resume", "--out", "out"]) { Says = ["last.ckpt", "plif-net"] };
         yield return new("export missing", ["export", "missing.ckpt", "-o", "out/m.mtsnn"]);
         yield return new("export garbage", ["export", F("garbage.bin"), "-o", "out/m.mtsnn"]);
-        yield return new("export another model's state", ["export", F("ck-other-model.ckpt"), "-o", "out/m.mtsnn"]);
+        yield return new("export another model's state", ["export", F("ck-other-model.ckpt"), "-o", "out/m.mtsnn"]) { Says = [F("ck-other-model.ckpt"), "plif-net"] };
         yield return new("infer missing", ["infer", "missing.mtsnn", "--dataset", "digits"]);
         yield return new("infer garbage", ["infer", F("garbage.bin"), "--dataset", "digits"]);
         yield return new("infer reference of other neurons", ["infer", F("good.mtsnn"), "--dataset", "digits", "--limit", "20", "--reference", F("ck-parallel-neurons.ckpt"), "--json", "out/i.json"]);
-        yield return new("infer folder", ["infer", F("a-folder"), "--dataset", "digits"]);
+        yield return new("infer folder", ["infer", F("a-folder"), "--dataset", "digits"]) { Says = ["is a folder"], NotSays = ["does not exist"] };
         yield return new("energy missing", ["energy", "missing.ckpt", "--dataset", "digits", "--out", "out"]);
         yield return new("energy garbage checkpoint", ["energy", F("garbage.bin"), "--dataset", "digits", "--out", "out"]);
         yield return new("neuron input missing", ["neuron", "--input", "missing.txt"]);
-        yield return new("neuron input folder", ["neuron", "--input", F("a-folder")]);
+        yield return new("neuron input folder", ["neuron", "--input", F("a-folder")]) { Says = ["is a folder"], NotSays = ["does not exist"] };
         yield return new("neuron nan current", ["neuron", "--input", F("currents-nan.txt"), "--csv", "out/t.csv"]);
         yield return new("neuron control bytes in file", ["neuron", "--input", F("currents-control.txt"), "--csv", "out/t.csv"]);
         yield return new("neuron control bytes on stdin", ["neuron", "--input", "-", "--csv", "out/t.csv"], Stdin: "0.5\n\u001b]0;title\u0007\u009b\n"u8.ToArray());
@@ -126,7 +135,7 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
                 File.Copy(files["ck-other-model.ckpt"], Path.Combine(Directory.CreateDirectory(Path.Combine(cwd, "out")).FullName, "last.ckpt"));
             var before = Snapshot(cwd);
             var r = CliProcess.Run(c.Args, cwd, c.Env, c.Stdin);
-            string? why = Problem(r, before, Snapshot(cwd));
+            string? why = Problem(r, before, Snapshot(cwd)) ?? Wording(c, r.ErrorLines[0]);
             if (why is not null) failures.Add($"[{c.Name}] mtsnn {string.Join(' ', c.Args)}: {why}\n{r}");
             else lock (log) log.WriteLine($"[{c.Name}] {r.ErrorLines[0]}");
         });
@@ -147,6 +156,14 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         if (r.StdErrBytes.Any(b => b < 0x20 && b != (byte)'\n' || b == 0x7F) || r.StdErr.Any(c => c != '\n' && PrintableText.NeedsEscape(c)))
             return "unprintable characters on stderr";
         if (!before.SequenceEqual(after)) return $"the working folder changed: {string.Join(", ", after.Except(before))}";
+        return null;
+    }
+
+    /// <summary>What the error line says wrong (<see cref="Case.Says"/>, <see cref="Case.NotSays"/>, <see cref="NeverSays"/>), or null.</summary>
+    private static string? Wording(Case c, string line)
+    {
+        foreach (string s in c.Says) if (!line.Contains(s, StringComparison.Ordinal)) return $"the error line does not say '{s}'";
+        foreach (string s in c.NotSays.Concat(NeverSays)) if (line.Contains(s, StringComparison.Ordinal)) return $"the error line says '{s}'";
         return null;
     }
 

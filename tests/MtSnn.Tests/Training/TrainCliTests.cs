@@ -71,6 +71,9 @@ public class TrainCliTests
         AssertBadInput("invalid JSON", "train", "--config", tmp["b.json"]);
         File.WriteAllText(tmp["c.json"], "{\"T\": \"many\"}");
         AssertBadInput("--config", "train", "--config", tmp["c.json"]);
+        // a key holding a line break and an escape byte (the fuzz campaign's config-json case 95324) stays on one line, escaped
+        File.WriteAllText(tmp["d.json"], "{\"col\\nour\\u001b\": 1}");
+        AssertBadInput("unknown key 'col\\x0Aour\\x1B'", "train", "--config", tmp["d.json"]);
     }
 
     [Fact]

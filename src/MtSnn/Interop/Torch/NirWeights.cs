@@ -53,7 +53,7 @@ internal static class NirWeights
                 string bn = modulePath[..modulePath.LastIndexOf('.')] + ".bn";
                 if (!state.ContainsKey($"{bn}.running_var"))
                     throw new InvalidDataException($"{path}: {name}'s convolution {modulePath} has no batch norm at {bn}");
-                double eps = ((BatchNorm2d)modules.First(m => m.name == bn).module).eps;
+                double eps = ((BatchNorm)modules.First(m => m.name == bn).module).eps;
                 Put($"{bn}.weight", [outputs], Enumerable.Repeat(1f, (int)outputs).ToArray());
                 Put($"{bn}.bias", [outputs], bias);
                 Put($"{bn}.running_mean", [outputs], new float[outputs]);
