@@ -23,9 +23,7 @@ public static class OutputNeurons
     };
 
     /// <summary>Parses a command-line name; anything else (numbers included) is an error naming the allowed values.</summary>
-    public static OutputNeuron Parse(string name) =>
-        Enum.GetValues<OutputNeuron>().Where(k => NameOf(k) == name.Trim().ToLowerInvariant()).Select(k => (OutputNeuron?)k).FirstOrDefault()
-        ?? throw new ArgumentException($"unknown output neuron '{name}' (allowed: {string.Join(", ", Enum.GetValues<OutputNeuron>().Select(NameOf))})");
+    public static OutputNeuron Parse(string name) => MtSnn.IO.EnumName.Parse<OutputNeuron>(name.Trim(), "output neuron");
 
     /// <summary>
     /// A single-threshold neuron with <paramref name="neuron"/>'s dynamics, time constant, V_th, V_reset, surrogate and

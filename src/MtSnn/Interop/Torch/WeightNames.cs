@@ -74,9 +74,12 @@ internal static class WeightNames
         (new(@"^fc\.(weight|bias)$"), "fc.module.$1", true),
     ];
 
-    private static NameMapping? ResNet(string name)
+    private static NameMapping? ResNet(string name) => FirstRule(ResNetRules, name);
+
+    /// <summary>The first rule whose pattern matches <paramref name="name"/>, applied; null when none does.</summary>
+    private static NameMapping.To? FirstRule((Regex Pattern, string Target, bool Head)[] rules, string name)
     {
-        foreach (var (pattern, target, head) in ResNetRules)
+        foreach (var (pattern, target, head) in rules)
             if (pattern.IsMatch(name)) return new NameMapping.To(pattern.Replace(name, target), head);
         return null;
     }
@@ -95,8 +98,7 @@ internal static class WeightNames
 
     private static NameMapping? PlifNetName(string name)
     {
-        foreach (var (pattern, target, head) in PlifRules)
-            if (pattern.IsMatch(name)) return new NameMapping.To(pattern.Replace(name, target), head);
+        if (FirstRule(PlifRules, name) is { } mapped) return mapped;
         if (Regex.IsMatch(name, @"^conv_fc\.1[34]\."))
             return new NameMapping.Skip("SpikingJelly's voting head (Linear 2048 -> 100, PLIF, VotingLayer(10)); this model's classifier is one Linear 2048 -> classes");
         return null;
@@ -109,12 +111,7 @@ internal static class WeightNames
         (new(@"^conv_fc\.14\.w$"), "classifier.3.plif_a", false),
     ];
 
-    private static NameMapping? PlifNetVoteName(string name)
-    {
-        foreach (var (pattern, target, head) in PlifVoteRules)
-            if (pattern.IsMatch(name)) return new NameMapping.To(pattern.Replace(name, target), head);
-        return PlifNetName(name);
-    }
+    private static NameMapping? PlifNetVoteName(string name) => FirstRule(PlifVoteRules, name) ?? PlifNetName(name);
 
     /// <summary>SpikingJelly's <c>features.i</c> indices (conv, BN, neuron per width; one max pool per M) against ours (ConvBn, neuron; one pool).</summary>
     private static Dictionary<string, NameMapping> VggNames(IReadOnlyList<int> configuration)
