@@ -222,9 +222,16 @@ public static partial class CpuAllocator
 
 /// <summary>
 /// Keeps the memory glibc retains (freed, still resident) under <see cref="Cap"/>: <see cref="Enforce"/> measures it
-/// (<see cref="Measure"/>) and, above the cap, returns every free page to the system with <c>malloc_trim(0)</c>
-/// (glibc releases the top of each arena and <c>madvise</c>s the free pages inside). Memory in use is never touched.
+/// (<see cref="Measure"/>) and, above the cap, returns free pages to the system with <c>malloc_trim(0)</c>. Memory in
+/// use is never touched.
 /// </summary>
+/// <remarks>
+/// What <c>malloc_trim</c> can give back (glibc 2.36 <c>mtrim</c>): the pages inside every free chunk of every arena
+/// (<c>MADV_DONTNEED</c>) and the top of the main arena (<c>sbrk</c>). The top chunk of a thread arena's heap is not
+/// trimmed: glibc shrinks it only on a <c>free</c> in that arena above <c>M_TRIM_THRESHOLD</c>, which retention turns
+/// off. So up to one heap (at most 64 MiB) per thread arena can stay resident past a trim; <see cref="Floor"/> takes it
+/// in, so the guard does not trim again and again for memory it cannot return.
+/// </remarks>
 public sealed class RetentionGuard(long cap)
 {
     private long _trims;
