@@ -81,21 +81,24 @@ public static class SweepRunner
         foreach (var r in rows)
         {
             int n = neurons.IndexOf(Neuron(r)), t = steps.IndexOf(r.T);
-            double acc = r.TestAccuracy * 100;
-            bars.Add(new ScottPlot.Bar
-            {
-                Position = t * (neurons.Count + 1) + n, Value = acc, FillColor = palette.GetColor(n),
-                Label = acc.ToString("F2", System.Globalization.CultureInfo.InvariantCulture),
-            });
+            bars.Add(new ScottPlot.Bar { Position = t * (neurons.Count + 1) + n, Value = r.TestAccuracy * 100, FillColor = palette.GetColor(n) });
         }
-        foreach (var b in bars) { b.CenterLabel = true; b.LabelOnTop = true; } // inside the bar (drawn after it), so the axis can end at 100 %
-        var barPlot = plot.Add.Bars(bars);
-        barPlot.ValueLabelStyle.FontSize = 11;
-        barPlot.ValueLabelStyle.ForeColor = ScottPlot.Colors.White;
+        plot.Add.Bars(bars);
+        // each value written inside its bar, halfway between the axis floor and the bar's top, so the axis can end at
+        // 100 %: text plottables, because ScottPlot 5.1's own bar labels did not reach the PNG
+        double floor = AccuracyFloor(rows);
+        foreach (var b in bars)
+        {
+            var text = plot.Add.Text(b.Value.ToString("F2", System.Globalization.CultureInfo.InvariantCulture), b.Position, (floor + b.Value) / 2);
+            text.LabelFontSize = 13;
+            text.LabelBold = true;
+            text.LabelFontColor = ScottPlot.Colors.White;
+            text.LabelAlignment = ScottPlot.Alignment.MiddleCenter;
+        }
         for (int n = 0; n < neurons.Count; n++) plot.Legend.ManualItems.Add(new ScottPlot.LegendItem { LabelText = neurons[n], FillColor = palette.GetColor(n) });
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. steps.Select((_, i) => i * (neurons.Count + 1) + (neurons.Count - 1) / 2.0)], [.. steps.Select(t => $"T = {t}")]);
-        plot.Axes.SetLimitsY(AccuracyFloor(rows), 100); // accuracy cannot exceed 100 %: the axis ends there
+        plot.Axes.SetLimitsY(floor, 100); // accuracy cannot exceed 100 %: the axis ends there
         plot.Title("test accuracy by time steps T");
         plot.YLabel("test accuracy (%)");
         plot.ShowLegend(ScottPlot.Edge.Right);

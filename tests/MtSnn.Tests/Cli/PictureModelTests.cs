@@ -39,8 +39,39 @@ public class PictureModelTests
         Assert.Equal(80, limits.Bottom); // 99.12 -> decade 90, 10 below
         var bars = Assert.Single(plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>()).Bars;
         Assert.Equal(4, bars.Count);
-        Assert.All(bars, b => Assert.True(b.CenterLabel && b.LabelOnTop && b.Value <= 100));
+        Assert.All(bars, b => Assert.True(b.Value <= 100));
+        // one value label per bar, inside it (between the axis floor and the bar's top)
+        var labels = plot.GetPlottables().OfType<ScottPlot.Plottables.Text>().ToList();
+        Assert.Equal(["99.12", "99.87", "99.50", "99.50"], labels.Select(l => l.LabelText));
+        Assert.All(labels.Zip(bars), p => Assert.True(p.First.Location.X == p.Second.Position && p.First.Location.Y > 80 && p.First.Location.Y < p.Second.Value));
         Assert.Equal(["single", "cascade K=4 pow2"], plot.Legend.ManualItems.Select(i => i.LabelText));
+    }
+
+    [Fact]
+    public void Sweep_accuracy_bars_show_their_values_in_white_inside_each_bar()
+    {
+        // pixels, not the model: the model said "labels inside the bars" while the PNG showed none
+        var rows = new[] { Row("single", 1, 1, 0.9912), Row("cascade", 4, 1, 0.9987), Row("single", 1, 4, 0.9950), Row("cascade", 4, 4, 0.9950) };
+        var plot = SweepRunner.BuildPlot(rows);
+        byte[] png = plot.GetImageBytes(1000, 500, ImageFormat.Png);
+        File.WriteAllBytes(Path.Combine(Path.GetTempPath(), "mtsnn-sweep-labels.png"), png);
+        using var bitmap = SkiaSharp.SKBitmap.Decode(png);
+        var bars = Assert.Single(plot.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>()).Bars;
+        foreach (var bar in bars)
+        {
+            var topLeft = plot.GetPixel(new Coordinates(bar.Position - bar.Size / 2, bar.Value));
+            var bottomRight = plot.GetPixel(new Coordinates(bar.Position + bar.Size / 2, plot.Axes.GetLimits().Bottom));
+            int white = 0, inside = 0;
+            for (int y = (int)topLeft.Y + 2; y < (int)bottomRight.Y - 2; y++)
+                for (int x = (int)topLeft.X + 2; x < (int)bottomRight.X - 2; x++)
+                {
+                    var c = bitmap.GetPixel(x, y);
+                    inside++;
+                    if (c.Red > 230 && c.Green > 230 && c.Blue > 230) white++;
+                }
+            Assert.True(inside > 1000, $"bar at {bar.Position} covers only {inside} pixels");
+            Assert.True(white >= 30, $"bar at {bar.Position} ({bar.Label}) has {white} white label pixels of {inside}");
+        }
     }
 
     [Fact]
