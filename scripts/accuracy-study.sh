@@ -51,6 +51,10 @@ add() {
 # The 5-epoch ablations of one seed (2 seeds rank them: the issue's "5 epochs, 2 seeds each").
 ablations() {
   local seed=$1 m p lr loss k
+  # the 5-epoch baselines every ablation is ranked against (cosine over 5 epochs: not the main runs' first 5 epochs)
+  add "ablation/single-t1-s$seed" 5 1 $seed 1e-3 mse 1 $(single)
+  add "ablation/cascade-k4-t1-s$seed" 5 1 $seed 1e-3 mse 1 $(mt cascade 4 pow2)
+  add "ablation/parallel-k4-t1-s$seed" 5 1 $seed 1e-3 mse 1 $(mt parallel 4 uniform)
   # first the MT-specific surrogate shape (per-level width scaled to the threshold spacing, gradient normalised by the level weights)
   for m in cascade parallel; do
     p=pow2; [[ $m == parallel ]] && p=uniform
