@@ -1,6 +1,9 @@
 using System.Numerics;
 using MtSnn.Runtime.Counting;
 using MtSnn.Runtime.Graph;
+using NeuronDynamics = MtSnn.Neurons.Dynamics;
+using NeuronFiring = MtSnn.Neurons.FiringMode;
+using NeuronReset = MtSnn.Neurons.ResetMode;
 
 namespace MtSnn.Runtime.Execution;
 
