@@ -1,3 +1,4 @@
+using MtSnn.Neurons;
 using MtSnn.Runtime.Format;
 using MtSnn.Runtime.Graph;
 
@@ -15,7 +16,7 @@ internal static class DemoModel
             tensors.Add(new TensorF32(name, [.. shape], [.. Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 0.8) * 1.5 / Math.Sqrt(fan)))]));
             return name;
         }
-        var neuron = NeuronSpec.Preset("pow2", NeuronFiring.Cascade, 4) with { Dynamics = NeuronDynamics.LIF, Decay = 0.5, VThreshold = 0.5,
+        var neuron = NeuronSpec.Preset("pow2", FiringMode.Cascade, 4) with { Dynamics = Dynamics.LIF, Decay = 0.5, VThreshold = 0.5,
             Thresholds = [0.5, 0.25, 0.125, 0.0625] };
         var graph = new ModelGraph
         {

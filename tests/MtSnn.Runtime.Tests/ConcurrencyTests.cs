@@ -1,3 +1,4 @@
+using MtSnn.Neurons;
 using MtSnn.Runtime.Counting;
 using MtSnn.Runtime.Graph;
 using Xunit;
@@ -12,7 +13,7 @@ public sealed class ConcurrencyTests
     [InlineData(EngineArithmetic.Integer)]
     public void Concurrent_inference_is_identical_to_sequential(EngineArithmetic arithmetic)
     {
-        var model = Architectures.Build("resnet", NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 3, NeuronDynamics.LIF, vth: 0.5), 3);
+        var model = Architectures.Build("resnet", NetBuilder.Neuron("pow2", FiringMode.Cascade, 3, Dynamics.LIF, vth: 0.5), 3);
         var engine = new Engine(model, new EngineOptions(arithmetic));
         var rng = new Random(17);
         var inputs = Enumerable.Range(0, 24).Select(_ => NetBuilder.RandomInput(rng, engine.InputSize)).ToArray();

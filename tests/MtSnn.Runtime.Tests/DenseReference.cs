@@ -1,3 +1,4 @@
+using MtSnn.Neurons;
 using MtSnn.Runtime.Graph;
 
 namespace MtSnn.Runtime.Tests;
@@ -137,18 +138,18 @@ internal sealed class DenseReference(MtSnnModel model)
         var s = Enumerable.Range(0, k).Select(_ => new bool[x.Length]).ToArray();
         for (int i = 0; i < x.Length; i++)
         {
-            double h = n.Dynamics == NeuronDynamics.IF ? v[i] + x[i]
+            double h = n.Dynamics == Dynamics.IF ? v[i] + x[i]
                 : n.DecayInput ? v[i] + (x[i] - (v[i] - n.VReset)) * n.Decay
                 : v[i] - (v[i] - n.VReset) * n.Decay + x[i];
             double r = h;
             for (int l = 0; l < k; l++)
             {
-                bool fire = n.Mode == NeuronFiring.Cascade ? r >= n.Thresholds[l] : h >= n.Thresholds[l];
+                bool fire = n.Mode == FiringMode.Cascade ? r >= n.Thresholds[l] : h >= n.Thresholds[l];
                 s[l][i] = fire;
-                if (fire) { o[i] += n.Weights[l]; if (n.Mode == NeuronFiring.Cascade) r -= n.VThreshold * n.Weights[l]; }
+                if (fire) { o[i] += n.Weights[l]; if (n.Mode == FiringMode.Cascade) r -= n.VThreshold * n.Weights[l]; }
             }
             bool any = s.Any(p => p[i]);
-            v[i] = n.Reset == NeuronReset.Hard ? (any ? n.VReset : h) : h - n.VThreshold * o[i];
+            v[i] = n.Reset == ResetMode.Hard ? (any ? n.VReset : h) : h - n.VThreshold * o[i];
         }
         return (o, s);
     }
@@ -193,7 +194,7 @@ internal sealed class DenseReference(MtSnnModel model)
             for (int c = 0; c < codes; c++)
             {
                 double o = Enumerable.Range(0, n.Levels).Where(l => (c >> l & 1) == 1).Sum(l => n.Weights[l]);
-                if (Math.Abs(o - pooled[i]) < 1e-12 && (n.Mode != NeuronFiring.Parallel || IsSuffix(c, n.Levels)))
+                if (Math.Abs(o - pooled[i]) < 1e-12 && (n.Mode != FiringMode.Parallel || IsSuffix(c, n.Levels)))
                 {
                     for (int l = 0; l < n.Levels; l++) planes[l][i] = c >> l & 1;
                     break;

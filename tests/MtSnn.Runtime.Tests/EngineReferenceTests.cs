@@ -1,3 +1,4 @@
+using MtSnn.Neurons;
 using MtSnn.Runtime.Counting;
 using MtSnn.Runtime.Graph;
 using Xunit;
@@ -7,18 +8,18 @@ namespace MtSnn.Runtime.Tests;
 /// <summary>The engine against the dense double-precision oracle, for every op, firing mode, preset, dynamics, reset and T.</summary>
 public sealed class EngineReferenceTests
 {
-    public static TheoryData<string, string, NeuronFiring, int, NeuronDynamics, NeuronReset, int> Cases()
+    public static TheoryData<string, string, FiringMode, int, Dynamics, ResetMode, int> Cases()
     {
-        var data = new TheoryData<string, string, NeuronFiring, int, NeuronDynamics, NeuronReset, int>();
-        var neurons = new (string, NeuronFiring, int)[]
+        var data = new TheoryData<string, string, FiringMode, int, Dynamics, ResetMode, int>();
+        var neurons = new (string, FiringMode, int)[]
         {
-            ("pow2", NeuronFiring.Single, 1), ("uniform", NeuronFiring.Parallel, 4), ("pow2", NeuronFiring.Parallel, 3),
-            ("pow2", NeuronFiring.Cascade, 4), ("uniform", NeuronFiring.Cascade, 2), ("explicit", NeuronFiring.Parallel, 3), ("explicit", NeuronFiring.Cascade, 3),
+            ("pow2", FiringMode.Single, 1), ("uniform", FiringMode.Parallel, 4), ("pow2", FiringMode.Parallel, 3),
+            ("pow2", FiringMode.Cascade, 4), ("uniform", FiringMode.Cascade, 2), ("explicit", FiringMode.Parallel, 3), ("explicit", FiringMode.Cascade, 3),
         };
         foreach (var arch in Architectures.All)
             foreach (var (preset, mode, k) in neurons)
-                foreach (var dyn in new[] { NeuronDynamics.IF, NeuronDynamics.LIF })
-                    foreach (var reset in new[] { NeuronReset.Soft, NeuronReset.Hard })
+                foreach (var dyn in new[] { Dynamics.IF, Dynamics.LIF })
+                    foreach (var reset in new[] { ResetMode.Soft, ResetMode.Hard })
                         foreach (int t in new[] { 1, 3 })
                             data.Add(arch, preset, mode, k, dyn, reset, t);
         return data;
@@ -26,9 +27,9 @@ public sealed class EngineReferenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Engine_matches_dense_reference_and_counts_match_its_spikes(string arch, string preset, NeuronFiring mode, int levels, NeuronDynamics dyn, NeuronReset reset, int timeSteps)
+    public void Engine_matches_dense_reference_and_counts_match_its_spikes(string arch, string preset, FiringMode mode, int levels, Dynamics dyn, ResetMode reset, int timeSteps)
     {
-        var spec = NetBuilder.Neuron(preset, mode, levels, dyn, reset, decay: 0.5, vth: dyn == NeuronDynamics.LIF ? 0.5 : 1.0);
+        var spec = NetBuilder.Neuron(preset, mode, levels, dyn, reset, decay: 0.5, vth: dyn == Dynamics.LIF ? 0.5 : 1.0);
         var model = Architectures.Build(arch, spec, timeSteps, seed: levels * 7 + timeSteps);
         var engine = new Engine(model);
         var reference = new DenseReference(model);
@@ -71,7 +72,7 @@ public sealed class EngineReferenceTests
     [Fact]
     public void Plif_with_non_power_of_two_tau_counts_its_leak_multiplications()
     {
-        var spec = NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 3, NeuronDynamics.PLIF, decay: 0.6);
+        var spec = NetBuilder.Neuron("pow2", FiringMode.Cascade, 3, Dynamics.PLIF, decay: 0.6);
         var model = Architectures.Build("mlp", spec, 4);
         var engine = new Engine(model);
         var counts = new OpCounts();
@@ -88,7 +89,7 @@ public sealed class EngineReferenceTests
     [Fact]
     public void Lif_with_tau_two_uses_shifts_not_multiplications()
     {
-        var spec = NetBuilder.Neuron("uniform", NeuronFiring.Parallel, 4, NeuronDynamics.LIF, decay: 0.5);
+        var spec = NetBuilder.Neuron("uniform", FiringMode.Parallel, 4, Dynamics.LIF, decay: 0.5);
         var model = Architectures.Build("mlp", spec, 2);
         var counts = new OpCounts();
         new Engine(model).Infer(NetBuilder.RandomInput(new Random(5), 16), counts);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Format;
 using MtSnn.Runtime.Graph;
 using Xunit;
@@ -13,8 +14,8 @@ public sealed class FuzzTests
     public async Task Mutated_files_load_or_fail_cleanly()
     {
         var b = new NetBuilder(new Shape3(2, 6, 6), 2, 5);
-        b.Conv(3, 3, pad: 1); b.Neuron(NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 3)); b.MaxPool(2, 2);
-        b.Conv(3, 3, pad: 1); int a = b.Neuron(NetBuilder.Neuron("uniform", NeuronFiring.Parallel, 2)); b.AvgPool(3, 3); b.Flatten(); b.Linear(4);
+        b.Conv(3, 3, pad: 1); b.Neuron(NetBuilder.Neuron("pow2", FiringMode.Cascade, 3)); b.MaxPool(2, 2);
+        b.Conv(3, 3, pad: 1); int a = b.Neuron(NetBuilder.Neuron("uniform", FiringMode.Parallel, 2)); b.AvgPool(3, 3); b.Flatten(); b.Linear(4);
         var (g, t) = b.Build();
         var valid = MtSnnModelWriter.ToBytes(g, t);
         int headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(valid);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Counting;
 using MtSnn.Runtime.Format;
 using MtSnn.Runtime.Graph;
@@ -32,7 +33,7 @@ public sealed class HandWorkedCountTests
     {
         // X = W1 x = (1, 0.5, 1.5) at both steps. t0: H = X, S = (1,0,1), V = (0, .5, .5). t1: H = (1, 1, 2), S = (1,1,1).
         // out: t0 = (2, 0), t1 = (3, 1) -> logits (2.5, 0.5).
-        var model = Tiny(new NeuronSpec { Reset = NeuronReset.Soft }, 2, [1, 1, 1, 0, 1, 0], null, 2);
+        var model = Tiny(new NeuronSpec { Reset = ResetMode.Soft }, 2, [1, 1, 1, 0, 1, 0], null, 2);
         var counts = new OpCounts();
         var logits = new Engine(model).Infer([1f, 0.5f], counts);
         Assert.Equal([2.5f, 0.5f], logits);
@@ -61,7 +62,7 @@ public sealed class HandWorkedCountTests
         // Cascade: R = 0.75 < 1 so S1 = 0; R >= 0.5 so S2 = 1 -> O = (0.5, 0, 0.5).
         // Next layer W2 = [[1,0,0],[0,0,2]], b = (0.25, 0): W O + b = (0.75, 1.0).
         // Horner: position 0 (level 1) no events; doubling of 2 outputs; level 2: 2 spikes x fan-out 2 = 4 SOPs.
-        var neuron = NeuronSpec.Preset("pow2", NeuronFiring.Cascade, 2);
+        var neuron = NeuronSpec.Preset("pow2", FiringMode.Cascade, 2);
         var model = Tiny(neuron, 1, [1, 0, 0, 0, 0, 2], [0.25f, 0], 2);
         var counts = new OpCounts();
         var logits = new Engine(model).Infer([0.75f, 0f], counts);
@@ -80,7 +81,7 @@ public sealed class HandWorkedCountTests
     public void Integer_count_convention_charges_level_one_as_two_unit_events()
     {
         // x = (1.5, 0): X = (1.5, 0, 1.5): R = 1.5 >= 1 -> S1, R = 0.5 >= 0.5 -> S2: O = 1.5 for neurons 0 and 2.
-        var model = Tiny(NeuronSpec.Preset("pow2", NeuronFiring.Cascade, 2), 1, [1, 0, 1], null, 1);
+        var model = Tiny(NeuronSpec.Preset("pow2", FiringMode.Cascade, 2), 1, [1, 0, 1], null, 1);
         var counts = new OpCounts();
         var logits = new Engine(model).Infer([1.5f, 0f], counts);
         Assert.Equal([3f], logits);

@@ -1,3 +1,4 @@
+using MtSnn.Neurons;
 using MtSnn.Runtime.Graph;
 using Xunit;
 
@@ -7,13 +8,13 @@ namespace MtSnn.Runtime.Tests;
 public sealed class IntegerModeTests
 {
     [Theory]
-    [InlineData("mlp", "pow2", NeuronFiring.Cascade, 4, NeuronDynamics.IF)]
-    [InlineData("cnn", "uniform", NeuronFiring.Parallel, 4, NeuronDynamics.LIF)]
-    [InlineData("resnet", "pow2", NeuronFiring.Cascade, 3, NeuronDynamics.IF)]
-    [InlineData("pooling", "explicit", NeuronFiring.Cascade, 3, NeuronDynamics.PLIF)]
-    public void Integer_mode_is_deterministic_and_close_to_float(string arch, string preset, NeuronFiring mode, int levels, NeuronDynamics dyn)
+    [InlineData("mlp", "pow2", FiringMode.Cascade, 4, Dynamics.IF)]
+    [InlineData("cnn", "uniform", FiringMode.Parallel, 4, Dynamics.LIF)]
+    [InlineData("resnet", "pow2", FiringMode.Cascade, 3, Dynamics.IF)]
+    [InlineData("pooling", "explicit", FiringMode.Cascade, 3, Dynamics.PLIF)]
+    public void Integer_mode_is_deterministic_and_close_to_float(string arch, string preset, FiringMode mode, int levels, Dynamics dyn)
     {
-        var model = Architectures.Build(arch, NetBuilder.Neuron(preset, mode, levels, dyn, decay: dyn == NeuronDynamics.PLIF ? 0.6 : 0.5, vth: dyn == NeuronDynamics.IF ? 1 : 0.5), 4);
+        var model = Architectures.Build(arch, NetBuilder.Neuron(preset, mode, levels, dyn, decay: dyn == Dynamics.PLIF ? 0.6 : 0.5, vth: dyn == Dynamics.IF ? 1 : 0.5), 4);
         var options = new EngineOptions(EngineArithmetic.Integer);
         var a = new Engine(model, options);
         var b = new Engine(model, options);
@@ -39,7 +40,7 @@ public sealed class IntegerModeTests
     public void Integer_mode_on_dyadic_if_model_equals_float_exactly()
     {
         // all weights are multiples of 1/32, inputs of 1/16, IF neurons with pow2 thresholds: every value is exact in both modes
-        var model = Architectures.Build("mlp", NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 4), 3);
+        var model = Architectures.Build("mlp", NetBuilder.Neuron("pow2", FiringMode.Cascade, 4), 3);
         var i = new Engine(model, new EngineOptions(EngineArithmetic.Integer));
         var f = new Engine(model);
         var rng = new Random(11);

@@ -1,3 +1,4 @@
+using MtSnn.Neurons;
 using MtSnn.Runtime.Counting;
 using MtSnn.Runtime.Graph;
 using Xunit;
@@ -28,7 +29,7 @@ public sealed class IntraOpTests
     [InlineData(EngineArithmetic.Integer, 2, 96)]
     public void Threads_give_identical_logits_and_counts(EngineArithmetic arithmetic, int threads, int channels)
     {
-        var model = WideNet(NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 4, NeuronDynamics.LIF, vth: 0.5), channels);
+        var model = WideNet(NetBuilder.Neuron("pow2", FiringMode.Cascade, 4, Dynamics.LIF, vth: 0.5), channels);
         var serial = new Engine(model, new EngineOptions(arithmetic, intraOpThreads: 1));
         var parallel = new Engine(model, new EngineOptions(arithmetic, intraOpThreads: threads));
         var reference = new DenseReference(model);

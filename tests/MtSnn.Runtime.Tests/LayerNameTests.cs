@@ -1,3 +1,4 @@
+using MtSnn.Neurons;
 using MtSnn.Runtime.Format;
 using MtSnn.Runtime.Graph;
 using Xunit;
@@ -10,7 +11,7 @@ public sealed class LayerNameTests
     private static (ModelGraph Graph, List<TensorF32> Tensors) Named(Func<int, string?> name)
     {
         var b = new NetBuilder(new Shape3(1, 4, 4), 2, 3);
-        b.Conv(2, 3); b.Neuron(NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 2)); b.Flatten(); b.Linear(3);
+        b.Conv(2, 3); b.Neuron(NetBuilder.Neuron("pow2", FiringMode.Cascade, 2)); b.Flatten(); b.Linear(3);
         var (g, t) = b.Build();
         return (g with { Layers = [.. g.Layers.Select((l, i) => l with { Name = name(i) })] }, t);
     }

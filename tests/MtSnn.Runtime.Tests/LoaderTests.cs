@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Format;
 using MtSnn.Runtime.Graph;
 using Xunit;
@@ -13,7 +14,7 @@ public sealed class LoaderTests
     private static (ModelGraph Graph, List<TensorF32> Tensors) Valid()
     {
         var b = new NetBuilder(new Shape3(1, 4, 4), 2, 3);
-        b.Conv(2, 3); b.Neuron(NetBuilder.Neuron("pow2", NeuronFiring.Cascade, 2)); b.Flatten(); b.Linear(3);
+        b.Conv(2, 3); b.Neuron(NetBuilder.Neuron("pow2", FiringMode.Cascade, 2)); b.Flatten(); b.Linear(3);
         return b.Build();
     }
 
@@ -156,7 +157,7 @@ public sealed class LoaderTests
     public void Invalid_neuron_is_rejected_by_name()
     {
         var (g, t) = Valid();
-        var bad = g with { Layers = g.Layers.SetItem(1, new NeuronLayerSpec(new NeuronSpec { Thresholds = [0.5, 1.0], Weights = [1, 0.5], Mode = NeuronFiring.Cascade }) { Input = 0 }) };
+        var bad = g with { Layers = g.Layers.SetItem(1, new NeuronLayerSpec(new NeuronSpec { Thresholds = [0.5, 1.0], Weights = [1, 0.5], Mode = FiringMode.Cascade }) { Input = 0 }) };
         Assert.Contains("strictly descending", Fails(MtSnnModelWriter.ToBytes(bad, t, validate: false)));
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Format;
 using MtSnn.Runtime.Graph;
 
@@ -68,7 +69,7 @@ internal sealed class NetBuilder(Shape3 input, int timeSteps, int seed)
 
     public static float[] RandomInput(Random rng, int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(Math.Round((rng.NextDouble() * 2 - 1) * 16) / 16))];
 
-    public static NeuronSpec Neuron(string preset, NeuronFiring mode, int levels, NeuronDynamics dyn = NeuronDynamics.IF, NeuronReset reset = NeuronReset.Soft, double decay = 0.5, double vth = 1.0)
+    public static NeuronSpec Neuron(string preset, FiringMode mode, int levels, Dynamics dyn = Dynamics.IF, ResetMode reset = ResetMode.Soft, double decay = 0.5, double vth = 1.0)
     {
         var spec = preset == "explicit"
             ? new NeuronSpec

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Graph;
 
 namespace MtSnn.Runtime.Format;
@@ -79,17 +80,17 @@ public static class GraphJson
     {
         var dynamics = Str(el, "dynamics", at) switch
         {
-            "if" => NeuronDynamics.IF, "lif" => NeuronDynamics.LIF, "plif" => NeuronDynamics.PLIF,
+            "if" => Dynamics.IF, "lif" => Dynamics.LIF, "plif" => Dynamics.PLIF,
             var s => throw new ModelFormatException($"{at}: unknown dynamics '{s}' (allowed: if, lif, plif)"),
         };
         var mode = Str(el, "mode", at) switch
         {
-            "single" => NeuronFiring.Single, "parallel" => NeuronFiring.Parallel, "cascade" => NeuronFiring.Cascade,
+            "single" => FiringMode.Single, "parallel" => FiringMode.Parallel, "cascade" => FiringMode.Cascade,
             var s => throw new ModelFormatException($"{at}: unknown mode '{s}' (allowed: single, parallel, cascade)"),
         };
         var reset = (OptStr(el, "reset", at) ?? "soft") switch
         {
-            "soft" => NeuronReset.Soft, "hard" => NeuronReset.Hard,
+            "soft" => ResetMode.Soft, "hard" => ResetMode.Hard,
             var s => throw new ModelFormatException($"{at}: unknown reset '{s}' (allowed: soft, hard)"),
         };
         var thresholds = Doubles(el, "thresholds", at);
@@ -97,7 +98,7 @@ public static class GraphJson
         int levels = Int(el, "levels", at);
         if (levels != thresholds.Length) Fail($"{at}: levels {levels} != number of thresholds {thresholds.Length}");
         double decay = 0.5;
-        if (dynamics != NeuronDynamics.IF)
+        if (dynamics != Dynamics.IF)
         {
             double? d = OptDouble(el, "decay", at);
             double? tau = OptDouble(el, "tau", at);
@@ -167,7 +168,7 @@ public static class GraphJson
                 w.WriteStartArray("thresholds"); foreach (var t in n.Thresholds) w.WriteNumberValue(t); w.WriteEndArray();
                 w.WriteStartArray("weights"); foreach (var l in n.Weights) w.WriteNumberValue(l); w.WriteEndArray();
                 w.WriteNumber("v_th", n.VThreshold);
-                if (n.Dynamics != NeuronDynamics.IF) { w.WriteNumber("decay", n.Decay); w.WriteNumber("tau", 1.0 / n.Decay); }
+                if (n.Dynamics != Dynamics.IF) { w.WriteNumber("decay", n.Decay); w.WriteNumber("tau", 1.0 / n.Decay); }
                 w.WriteNumber("v_reset", n.VReset);
                 w.WriteNumber("v_init", n.VInit);
                 w.WriteString("reset", n.Reset.ToString().ToLowerInvariant());

@@ -54,29 +54,33 @@ public static class ModelExporter
         return new ExportedModel(graph, b.Tensors) { NeuronPaths = b.NeuronPaths };
     }
 
-    /// <summary>The engine's description of a neuron layer with its current (trained) parameter values.</summary>
+    /// <summary>
+    /// The engine's description of a neuron layer with its current (trained) parameter values: the same dynamics, mode
+    /// and reset types (MtSnn.Neurons, shared with the engine), <c>theta_k = V_th c_k</c>, and <c>decay = 1/tau</c>
+    /// (PLIF: <see cref="NeuronModel.Sigmoid"/> of the trained <c>a</c>; IF: unused, the spec's default).
+    /// </summary>
     public static NeuronSpec ToSpec(MultiThresholdNode node)
     {
         var o = node.Options;
         double vth = node.VThresholdParam is { } p ? p.to_type(float64).item<double>() : o.VThreshold;
-        double decay = o.Dynamics switch
+        var spec = new NeuronSpec
         {
-            Dynamics.PLIF => 1.0 / (1.0 + Math.Exp(-node.PlifA!.to_type(float64).item<double>())),
-            Dynamics.LIF => 1.0 / o.Tau,
-            _ => 0.5,
-        };
-        return new NeuronSpec
-        {
-            Dynamics = o.Dynamics switch { Dynamics.IF => NeuronDynamics.IF, Dynamics.LIF => NeuronDynamics.LIF, _ => NeuronDynamics.PLIF },
-            Mode = o.Mode switch { FiringMode.Single => NeuronFiring.Single, FiringMode.Parallel => NeuronFiring.Parallel, _ => NeuronFiring.Cascade },
+            Dynamics = o.Dynamics,
+            Mode = o.Mode,
             Thresholds = [.. o.ThresholdScales.Select(s => vth * s)],
             Weights = o.LevelWeights,
             VThreshold = vth,
-            Decay = decay,
             VReset = o.VReset,
             VInit = o.EffectiveVInit,
-            Reset = o.EffectiveReset == ResetMode.Soft ? NeuronReset.Soft : NeuronReset.Hard,
+            Reset = o.EffectiveReset,
             DecayInput = o.DecayInput,
+        };
+        return o.Dynamics switch
+        {
+            Dynamics.IF => spec,
+            Dynamics.LIF => spec with { Decay = 1.0 / o.Tau },
+            Dynamics.PLIF => spec with { Decay = NeuronModel.Sigmoid(node.PlifA!.to_type(float64).item<double>()) },
+            _ => throw new ArgumentException($"unknown dynamics {o.Dynamics} (allowed: IF, LIF, PLIF)"),
         };
     }
 

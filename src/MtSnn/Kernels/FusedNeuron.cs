@@ -30,10 +30,16 @@ public static class FusedNeuron
     public static FusedNeuronOutput MultiStep(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA = null, Tensor? vth = null,
         bool withSpikes = false, BackwardState? state = null)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        return MultiStepResolved(x, v0, options.Resolve(), plifA, vth, withSpikes, state);
+    }
+
+    /// <summary><see cref="MultiStep(Tensor, Tensor, NeuronOptions, Tensor?, Tensor?, bool, BackwardState?)"/> on options resolved once (a module's): no validation per call.</summary>
+    internal static FusedNeuronOutput MultiStepResolved(Tensor x, Tensor v0, ResolvedNeuronOptions options, Tensor? plifA = null, Tensor? vth = null,
+        bool withSpikes = false, BackwardState? state = null)
+    {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(v0);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         if (NeuronDispatch.IsCudaKernelInput(x)) return MultiStepCuda(x, v0, options, plifA, vth, withSpikes, state);
         if (x.device_type != DeviceType.CPU || x.dtype != ScalarType.Float32)
             throw new NotSupportedException($"fused neuron kernels need a float32 CPU tensor (got {x.dtype} on {x.device}); use the composed neuron for other devices and dtypes");
@@ -50,7 +56,7 @@ public static class FusedNeuron
         return new FusedNeuronOutput(outs[0], outs[1], withSpikes ? outs[2] : null);
     }
 
-    private static FusedNeuronOutput MultiStepCuda(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA, Tensor? vth,
+    private static FusedNeuronOutput MultiStepCuda(Tensor x, Tensor v0, ResolvedNeuronOptions options, Tensor? plifA, Tensor? vth,
         bool withSpikes, BackwardState? state)
     {
         if (CudaRuntime.Availability is { Available: false } a)

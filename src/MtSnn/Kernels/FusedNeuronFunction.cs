@@ -13,8 +13,12 @@ public enum BackwardState
     StoreH,
 }
 
-/// <summary>The non-tensor arguments of one fused call.</summary>
-internal sealed record FusedCall(NeuronOptions Options, BackwardState State, bool WithSpikes);
+/// <summary>The non-tensor arguments of one fused call: the module's options, resolved once.</summary>
+internal sealed record FusedCall(ResolvedNeuronOptions Resolved, BackwardState State, bool WithSpikes)
+{
+    /// <summary>The validated options.</summary>
+    public NeuronOptions Options => Resolved.Options;
+}
 
 /// <summary>The inputs of both fused autograd functions as TorchSharp passes them, <c>(X, V[-1], a?, V_th?, call)</c>, with X made contiguous.</summary>
 internal readonly record struct FusedInputs(Tensor X, Tensor V0, Tensor? PlifA, Tensor? VThreshold, FusedCall Call)
@@ -34,7 +38,7 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (x, v0Input, plifA, vth, call) = FusedInputs.From(vars);
-        var p = Parameters(call.Options, plifA, vth);
+        var p = Parameters(call.Resolved, plifA, vth);
         int steps = (int)x.shape[0];
         int neurons = NeuronCount(x);
         var v0 = FlatState(v0Input, neurons);
@@ -49,15 +53,7 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
             h is null ? default : Span(h, total), default,
             spikes is null ? default : spikes.bytes);
         ctx.save_for_backward([h ?? x, v0]);
-        ctx.save_data("call", call);
-        ctx.save_data("params", p);
-        ctx.save_data("steps", steps);
-        ctx.save_data("xShape", x.shape);
-        ctx.save_data("v0Shape", v0Input.shape);
-        ctx.save_data("aShape", plifA?.shape ?? []);
-        ctx.save_data("vthShape", vth?.shape ?? []);
-        ctx.save_data("hasA", plifA is not null);
-        ctx.save_data("hasVth", vth is not null);
+        ctx.save_data(nameof(Saved), new Saved(call, p, steps, x.shape, v0Input.shape, plifA?.shape, vth?.shape));
         if (spikes is not null) ctx.mark_non_differentiable([spikes]);
         // TorchSharp materialises a missing output gradient from a per-output tensor it registers in the caller's dispose
         // scope, which may be gone by the time backward runs (a crash inside the native callback). Missing gradients
@@ -69,10 +65,8 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grads)
     {
         var saved = ctx.get_saved_variables();
-        var call = (FusedCall)ctx.get_data("call");
-        int steps = (int)ctx.get_data("steps");
+        var (call, p, steps, xShape, v0Shape, aShape, vthShape) = (Saved)ctx.get_data(nameof(Saved));
         var (state, v0) = (saved[0], saved[1]);
-        var p = (KernelParameters)ctx.get_data("params");
         int neurons = (int)v0.numel();
         long total = (long)steps * neurons;
         var gO = Defined(grads, 0) ? grads[0].to_type(float32).contiguous() : zeros_like(state);
@@ -82,20 +76,24 @@ internal sealed class FusedNeuronFunction : autograd.MultiTensorFunction<FusedNe
         bool stored = call.State == BackwardState.StoreH;
         var g = CpuNeuronKernel.Backward(stored ? default : Span(state, total), stored ? Span(state, total) : default, Span(v0, neurons),
             Span(gO, total), Span(gVLast, neurons), steps, neurons, p, Span(gX, total), Span(gV0, neurons));
-        var v0Shape = (long[])ctx.get_data("v0Shape");
         var gV0Out = v0Shape.Aggregate(1L, (a, b) => a * b) == neurons ? gV0.reshape(v0Shape) : gV0.sum().reshape(v0Shape);
-        var xShape = (long[])ctx.get_data("xShape");
         return [gX.reshape(xShape), gV0Out,
-            (bool)ctx.get_data("hasA") ? tensor((float)g.PlifA).reshape((long[])ctx.get_data("aShape")) : null!,
-            (bool)ctx.get_data("hasVth") ? tensor((float)g.VThreshold).reshape((long[])ctx.get_data("vthShape")) : null!,
+            aShape is not null ? tensor((float)g.PlifA).reshape(aShape) : null!,
+            vthShape is not null ? tensor((float)g.VThreshold).reshape(vthShape) : null!,
             null!];
     }
+
+    /// <summary>
+    /// What forward keeps for backward besides the saved tensors, as one context entry: the call, the resolved kernel
+    /// parameters, T, the shapes of X and V[-1], and the shapes of a and V_th (null: not given, no gradient).
+    /// </summary>
+    private sealed record Saved(FusedCall Call, KernelParameters Parameters, int Steps, long[] XShape, long[] V0Shape, long[]? AShape, long[]? VthShape);
 
     private static bool Defined(List<Tensor> grads, int i) => i < grads.Count && grads[i] is { IsInvalid: false };
 
     /// <summary>Resolves the kernel parameters, reading the scalar tensors' current values.</summary>
-    internal static KernelParameters Parameters(NeuronOptions options, Tensor? plifA, Tensor? vth) =>
-        KernelParameters.From(options, plifA is null ? null : plifA.to_type(float64).item<double>(), vth is null ? null : vth.to_type(float64).item<double>());
+    internal static KernelParameters Parameters(ResolvedNeuronOptions options, Tensor? plifA, Tensor? vth) =>
+        KernelParameters.FromResolved(options, plifA is null ? null : plifA.to_type(float64).item<double>(), vth is null ? null : vth.to_type(float64).item<double>());
 
     private static int NeuronCount(Tensor x) => checked((int)(x.numel() / Math.Max(1, x.shape[0])));
 

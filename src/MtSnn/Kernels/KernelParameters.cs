@@ -10,25 +10,25 @@ namespace MtSnn.Kernels;
 /// </summary>
 public sealed class KernelParameters
 {
-    private KernelParameters(NeuronOptions options, double vth, double plifA)
+    private KernelParameters(ResolvedNeuronOptions r, double vth, double plifA)
     {
+        var options = r.Options;
         Options = options;
         VThreshold = vth;
         PlifA = plifA;
+        Reset = r.Reset;
         Beta = options.Dynamics switch
         {
             Dynamics.IF => 0.0,
             Dynamics.LIF => 1.0 / options.Tau,
-            _ => 1.0 / (1.0 + Math.Exp(-plifA)),
+            _ => NeuronModel.Sigmoid(plifA),
         };
-        var c = options.ThresholdScales;
-        var w = options.LevelWeights;
-        Scales = [.. c.Select(v => (float)v)];
-        Weights = [.. w.Select(v => (float)v)];
-        Thresholds = [.. c.Select(v => (float)(vth * v))];
-        ResidualSteps = [.. w.Select(v => (float)(vth * v))];
-        SurrogateInverseWidths = [.. options.SurrogateLevelWidths.Select(v => (float)(1.0 / v))];
-        SurrogateGains = [.. options.SurrogateLevelGains.Select(v => (float)v)];
+        Scales = (float[])r.Scales32.Clone();
+        Weights = (float[])r.Weights32.Clone();
+        Thresholds = [.. r.ThresholdScales.Select(v => (float)(vth * v))];
+        ResidualSteps = [.. r.LevelWeights.Select(v => (float)(vth * v))];
+        SurrogateInverseWidths = (float[])r.SurrogateInverseWidths32.Clone();
+        SurrogateGains = (float[])r.SurrogateGains32.Clone();
     }
 
     /// <summary>The validated options these parameters came from.</summary>
@@ -54,22 +54,24 @@ public sealed class KernelParameters
     /// <summary><c>m_k</c> (<see cref="NeuronOptions.SurrogateLevelGains"/>).</summary>
     public float[] SurrogateGains { get; }
     /// <summary>The reset rule in effect.</summary>
-    public ResetMode Reset => Options.EffectiveReset;
-
-    /// <summary>The initial PLIF <c>a</c> for a given tau0: <c>sigmoid(a) = 1/tau0</c>, i.e. <c>a = -ln(tau0 - 1)</c>.</summary>
-    public static double InitialPlifA(double tau0) => -Math.Log(tau0 - 1.0);
+    public ResetMode Reset { get; }
 
     /// <summary>
-    /// Resolves the options. <paramref name="vThreshold"/> overrides <see cref="NeuronOptions.VThreshold"/> (a trainable
-    /// V_th's current value); <paramref name="plifA"/> is PLIF's <c>a</c> (default <see cref="InitialPlifA"/> of tau).
+    /// Resolves (and validates) the options. <paramref name="vThreshold"/> overrides <see cref="NeuronOptions.VThreshold"/> (a trainable
+    /// V_th's current value); <paramref name="plifA"/> is PLIF's <c>a</c> (default <see cref="NeuronModel.InitialPlifA"/> of tau).
     /// </summary>
     public static KernelParameters From(NeuronOptions options, double? plifA = null, double? vThreshold = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        double vth = vThreshold ?? options.VThreshold;
-        if (!double.IsFinite(vth) || vth <= 0) throw new ArgumentException($"V_th must be finite and > 0 (got {vth})");
-        double a = plifA ?? InitialPlifA(options.Tau);
+        return FromResolved(options.Resolve(), plifA, vThreshold);
+    }
+
+    /// <summary><see cref="From(NeuronOptions, double?, double?)"/> on options resolved once (a module's): no validation, no rebuilt level table.</summary>
+    internal static KernelParameters FromResolved(ResolvedNeuronOptions options, double? plifA = null, double? vThreshold = null)
+    {
+        double vth = vThreshold ?? options.Options.VThreshold;
+        if (NeuronModel.VThresholdProblem(vth) is { } p) throw new ArgumentException(p);
+        double a = plifA ?? NeuronModel.InitialPlifA(options.Options.Tau);
         if (!double.IsFinite(a)) throw new ArgumentException($"PLIF a must be finite (got {a})");
         return new KernelParameters(options, vth, a);
     }

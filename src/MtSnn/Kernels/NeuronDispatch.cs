@@ -113,11 +113,16 @@ public static class NeuronDispatch
     /// reference always has them).
     /// </summary>
     public static NeuronTrace MultiStep(Tensor x, Tensor v0, NeuronOptions o, Tensor? plifA, Tensor? vth,
+        bool storeMembrane, bool recordSpikes, NeuronBackend backend = NeuronBackend.Auto) =>
+        MultiStepResolved(x, v0, o.Resolve(), plifA, vth, storeMembrane, recordSpikes, backend);
+
+    /// <summary><see cref="MultiStep(Tensor, Tensor, NeuronOptions, Tensor?, Tensor?, bool, bool, NeuronBackend)"/> on options resolved once (a module's).</summary>
+    internal static NeuronTrace MultiStepResolved(Tensor x, Tensor v0, ResolvedNeuronOptions o, Tensor? plifA, Tensor? vth,
         bool storeMembrane, bool recordSpikes, NeuronBackend backend = NeuronBackend.Auto)
     {
-        if (Choose(x, backend, storeMembrane, o.Surrogate) == NeuronBackend.Reference)
-            return ReferenceNeuron.MultiStep(x, v0, o, plifA, vth, storeMembrane);
-        var r = FusedNeuron.MultiStep(x, v0, o, plifA, vth, withSpikes: recordSpikes);
+        if (Choose(x, backend, storeMembrane, o.Options.Surrogate) == NeuronBackend.Reference)
+            return ReferenceNeuron.MultiStepResolved(x, v0, o, plifA, vth, storeMembrane);
+        var r = FusedNeuron.MultiStepResolved(x, v0, o, plifA, vth, withSpikes: recordSpikes);
         var spikes = r.Spikes?.to_type(x.dtype);
         return new NeuronTrace(r.Output, spikes, null, null, r.VLast);
     }

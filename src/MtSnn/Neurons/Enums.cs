@@ -1,46 +1,6 @@
 namespace MtSnn.Neurons;
 
-/// <summary>How the membrane charges (MT-SNN.md §2, "Charge").</summary>
-public enum Dynamics
-{
-    /// <summary>Integrate-and-fire: <c>H = V + X</c>.</summary>
-    IF,
-    /// <summary>Leaky IF: <c>H = V + (X - (V - V_reset)) / tau</c> (decay_input) or <c>H = V - (V - V_reset) / tau + X</c>.</summary>
-    LIF,
-    /// <summary>Parametric LIF: LIF with <c>1/tau = sigmoid(a)</c>, <c>a</c> trainable, initialised so that tau = tau0.</summary>
-    PLIF,
-}
-
-/// <summary>How the K levels fire (MT-SNN.md §2, "Fire").</summary>
-public enum FiringMode
-{
-    /// <summary>One level: <c>S_1 = Step(H - V_th)</c>, the ordinary spiking neuron (K = 1).</summary>
-    Single,
-    /// <summary>Every level compares the same potential: <c>S_k = Step(H - theta_k)</c>.</summary>
-    Parallel,
-    /// <summary>Levels in order on a residual: <c>R_1 = H; S_k = Step(R_k - theta_k); R_{k+1} = R_k - V_th lambda_k S_k</c>.</summary>
-    Cascade,
-}
-
-/// <summary>Where the thresholds theta_k and output weights lambda_k come from.</summary>
-public enum ThresholdPreset
-{
-    /// <summary><c>theta_k = V_th 2^-(k-1)</c>, <c>lambda_k = 2^-(k-1)</c> (default for cascade and single).</summary>
-    Pow2,
-    /// <summary><c>theta_k = V_th (K - k + 1) / K</c>, <c>lambda_k = 1 / K</c> (default for parallel).</summary>
-    Uniform,
-    /// <summary>User-given thresholds (in units of V_th) and weights.</summary>
-    Explicit,
-}
-
-/// <summary>What happens to the membrane after firing.</summary>
-public enum ResetMode
-{
-    /// <summary><c>V = H - V_th O</c> (for cascade this is the last residual).</summary>
-    Soft,
-    /// <summary><c>V = V_reset</c> where any level fired, else <c>V = H</c>.</summary>
-    Hard,
-}
+// Dynamics, FiringMode, ThresholdPreset and ResetMode are shared with the deployment engine: MtSnn.Runtime/Neurons/NeuronModel.cs.
 
 /// <summary>SpikingJelly's step_mode: one step <c>[B, ...]</c> per call, or all steps <c>[T, B, ...]</c> at once.</summary>
 public enum StepMode

@@ -31,11 +31,12 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
     public MultiThresholdNode(NeuronOptions options, string name = "mt_node") : base(name)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Options = options.Validate();
+        _resolved = options.Resolve();
+        Options = _resolved.Options;
         if (options.Dynamics == Dynamics.PLIF)
         {
-            // sigmoid(a) = 1 / tau0  <=>  a = -ln(tau0 - 1)
-            plif_a = new Parameter(tensor((float)-Math.Log(options.Tau - 1)));   // float32 like every other parameter; .to() converts
+            // sigmoid(a) = 1 / tau0
+            plif_a = new Parameter(tensor((float)NeuronModel.InitialPlifA(options.Tau)));   // float32 like every other parameter; .to() converts
             register_parameter(nameof(plif_a), plif_a);
         }
         if (options.TrainableVThreshold)
@@ -47,6 +48,9 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
 
     /// <summary>The validated options.</summary>
     public NeuronOptions Options { get; }
+
+    /// <summary>The options resolved once, at construction (they are immutable): what every call reads.</summary>
+    private readonly ResolvedNeuronOptions _resolved;
 
     /// <summary>PLIF's trainable <c>a</c> (<c>1/tau = sigmoid(a)</c>, initialised to <c>-ln(tau0 - 1)</c>); null unless PLIF.</summary>
     public Parameter? PlifA => plif_a;
@@ -103,11 +107,11 @@ public sealed class MultiThresholdNode : nn.Module<Tensor, Tensor>, IStatefulMod
         var stepShape = seq.shape[1..];
         if (_state.Membrane is not null && !_state.Membrane.shape.SequenceEqual(stepShape))
             throw new ArgumentException($"input step shape [{string.Join(", ", stepShape)}] does not match the state [{string.Join(", ", _state.Membrane.shape)}]; call ResetState() between batches");
-        var v0 = _state.Membrane ?? full(stepShape, Options.EffectiveVInit, dtype: x.dtype, device: x.device);
+        var v0 = _state.Membrane ?? full(stepShape, _resolved.VInit, dtype: x.dtype, device: x.device);
 
         bool observed = _observers.Count > 0;
         bool membrane = Options.StoreMembrane || observed && _observers.Exists(o => o.WantsMembrane);
-        var trace = NeuronDispatch.MultiStep(seq, v0, Options, PlifA, VThresholdParam, membrane, RecordSpikes || observed, Backend);
+        var trace = NeuronDispatch.MultiStepResolved(seq, v0, _resolved, PlifA, VThresholdParam, membrane, RecordSpikes || observed, Backend);
         foreach (var observer in _observers) observer.OnForward(this, trace);
 
         Replace(ref _state.Membrane, trace.VLast);

@@ -51,30 +51,23 @@ public sealed record NeuronOptions
     /// <summary>Keep the pre-fire potential H and the membrane V of the last call for inspection.</summary>
     public bool StoreMembrane { get; init; }
 
-    /// <summary>The preset in effect.</summary>
-    public ThresholdPreset EffectivePreset => Preset ?? (Mode == FiringMode.Parallel ? ThresholdPreset.Uniform : ThresholdPreset.Pow2);
+    /// <summary>The preset in effect (<see cref="NeuronModel.DefaultPreset"/> when none is given).</summary>
+    public ThresholdPreset EffectivePreset => Preset ?? NeuronModel.DefaultPreset(Mode);
 
-    /// <summary>The reset in effect.</summary>
-    public ResetMode EffectiveReset => Reset ?? (Mode == FiringMode.Single ? ResetMode.Hard : ResetMode.Soft);
+    /// <summary>The reset in effect (<see cref="NeuronModel.DefaultReset"/> when none is given).</summary>
+    public ResetMode EffectiveReset => Reset ?? NeuronModel.DefaultReset(Mode);
 
     /// <summary>Initial membrane in effect.</summary>
     public double EffectiveVInit => VInit ?? VReset;
 
-    /// <summary>Threshold of each level in units of V_th: theta_k / V_th, k = 1..K.</summary>
-    public ImmutableArray<double> ThresholdScales => EffectivePreset switch
-    {
-        ThresholdPreset.Pow2 => [.. Enumerable.Range(0, Levels).Select(k => Math.Pow(2, -k))],
-        ThresholdPreset.Uniform => [.. Enumerable.Range(1, Levels).Select(k => (double)(Levels - k + 1) / Levels)],
-        _ => Thresholds,
-    };
+    /// <summary>
+    /// Threshold of each level in units of V_th: theta_k / V_th, k = 1..K (<see cref="NeuronModel.ThresholdScales"/>).
+    /// Computed on each access; a neuron module reads them once, from <see cref="Resolve"/>.
+    /// </summary>
+    public ImmutableArray<double> ThresholdScales => NeuronModel.ThresholdScales(EffectivePreset, Levels, Thresholds);
 
-    /// <summary>Output weight lambda_k of each level (the graded output is <c>O = sum_k lambda_k S_k</c>, in units of V_th).</summary>
-    public ImmutableArray<double> LevelWeights => EffectivePreset switch
-    {
-        ThresholdPreset.Pow2 => [.. Enumerable.Range(0, Levels).Select(k => Math.Pow(2, -k))],
-        ThresholdPreset.Uniform => [.. Enumerable.Repeat(1.0 / Levels, Levels)],
-        _ => Weights,
-    };
+    /// <summary>Output weight lambda_k of each level (the graded output is <c>O = sum_k lambda_k S_k</c>, in units of V_th; <see cref="NeuronModel.LevelWeights"/>).</summary>
+    public ImmutableArray<double> LevelWeights => NeuronModel.LevelWeights(EffectivePreset, Levels, Weights);
 
     /// <summary>The spacing <c>d_k</c> of each level's threshold, in units of V_th (see <see cref="SurrogateWidth.Spacing"/>).</summary>
     public ImmutableArray<double> LevelSpacings
@@ -139,34 +132,39 @@ public sealed record NeuronOptions
         return [.. set];
     }
 
-    /// <summary>Checks every option; throws <see cref="ArgumentException"/> naming the first bad value and what is allowed.</summary>
+    /// <summary>
+    /// Validates the options and computes, once, what a neuron module reads on every call: the level table, the
+    /// per-level surrogates, the reset and V_init in effect.
+    /// </summary>
+    internal ResolvedNeuronOptions Resolve() => new(Validate());
+
+    /// <summary>
+    /// Checks every option (the shared rules and messages of <see cref="NeuronModel"/>, plus the training-only ones);
+    /// throws <see cref="ArgumentException"/> naming the first bad value and what is allowed.
+    /// </summary>
     public NeuronOptions Validate()
     {
-        if (Levels < 1) Fail($"levels K must be >= 1 (got {Levels})");
-        if (Levels > 16) Fail($"levels K must be <= 16 (got {Levels})");
-        if (Mode == FiringMode.Single && Levels != 1) Fail($"single firing needs K = 1 (got K = {Levels}); use parallel or cascade for K > 1");
+        Check(NeuronModel.LevelCountProblem(Mode, Levels));
         if (Mode == FiringMode.Single && EffectivePreset == ThresholdPreset.Explicit) Fail("single firing fixes theta_1 = V_th and lambda_1 = 1 (preset explicit not allowed); use parallel or cascade with K = 1 for explicit values");
-        if (!double.IsFinite(VThreshold) || VThreshold <= 0) Fail($"V_th must be finite and > 0 (got {VThreshold})");
-        if (Dynamics != Dynamics.IF && (!double.IsFinite(Tau) || Tau <= 1)) Fail($"tau must be finite and > 1 (got {Tau})");
-        if (!double.IsFinite(VReset)) Fail($"V_reset must be finite (got {VReset})");
-        if (VInit is { } vi && !double.IsFinite(vi)) Fail($"V_init must be finite (got {vi})");
+        Check(NeuronModel.VThresholdProblem(VThreshold));
+        if (Dynamics != Dynamics.IF) Check(NeuronModel.TauProblem(Tau));
+        Check(NeuronModel.FiniteProblem("V_reset", VReset));
+        if (VInit is { } vi) Check(NeuronModel.FiniteProblem("V_init", vi));
         if (Surrogate is null) Fail($"surrogate must be set (allowed: {Surrogate.BuiltInNames})");
         if (Surrogate is LevelSurrogate) Fail($"surrogate must be a plain surrogate ({Surrogate.BuiltInNames}); per-level scaling is SurrogateWidth and NormalizeLevelGradient");
         if (!Enum.IsDefined(SurrogateWidth)) Fail($"unknown surrogate width {SurrogateWidth} (allowed: fixed, spacing)");
         if (EffectivePreset == ThresholdPreset.Explicit)
         {
-            if (Thresholds.IsDefault || Thresholds.Length != Levels) Fail($"explicit preset needs K = {Levels} thresholds (got {(Thresholds.IsDefault ? 0 : Thresholds.Length)})");
-            if (Weights.IsDefault || Weights.Length != Levels) Fail($"explicit preset needs K = {Levels} weights (got {(Weights.IsDefault ? 0 : Weights.Length)})");
-            for (int k = 0; k < Levels; k++)
-            {
-                if (!double.IsFinite(Thresholds[k]) || Thresholds[k] <= 0) Fail($"threshold {k + 1} must be finite and > 0 (got {Thresholds[k]})");
-                if (k > 0 && Thresholds[k] >= Thresholds[k - 1]) Fail($"thresholds must be strictly descending (threshold {k + 1} = {Thresholds[k]} >= threshold {k} = {Thresholds[k - 1]})");
-                if (!double.IsFinite(Weights[k]) || Weights[k] <= 0) Fail($"weight {k + 1} must be finite and > 0 (got {Weights[k]})");
-            }
+            Check(NeuronModel.LevelTableProblem(Levels, Thresholds, Weights, "explicit preset"));
         }
         else if ((!Thresholds.IsDefaultOrEmpty) || (!Weights.IsDefaultOrEmpty))
             Fail($"thresholds and weights are only allowed with the explicit preset (preset is {EffectivePreset.ToString().ToLowerInvariant()})");
         return this;
+    }
+
+    private static void Check(string? problem)
+    {
+        if (problem is not null) Fail(problem);
     }
 
     private static void Fail(string message) => throw new ArgumentException(message);

@@ -10,12 +10,15 @@ public static partial class ReferenceNeuron
     /// the pre-fire potential <c>H</c>, by the options' mode, with thresholds <c>theta_k = V_th * scale_k</c>.
     /// <paramref name="vth"/> is <c>V_th</c> as a scalar tensor (a parameter when trainable).
     /// </summary>
-    public static Tensor[] Fire(Tensor h, Tensor vth, NeuronOptions o) => o.Mode switch
+    public static Tensor[] Fire(Tensor h, Tensor vth, NeuronOptions o) => FireResolved(h, vth, o.Resolve());
+
+    /// <summary><see cref="Fire(Tensor, Tensor, NeuronOptions)"/> on options resolved once.</summary>
+    internal static Tensor[] FireResolved(Tensor h, Tensor vth, ResolvedNeuronOptions r) => r.Options.Mode switch
     {
-        FiringMode.Single => FireSingle(h, vth, o.LevelSurrogates[0]),
-        FiringMode.Parallel => FireParallel(h, vth, o.ThresholdScales, o.LevelSurrogates),
-        FiringMode.Cascade => FireCascade(h, vth, o.ThresholdScales, o.LevelWeights, o.LevelSurrogates),
-        _ => throw new ArgumentException($"unknown firing mode {o.Mode} (allowed: Single, Parallel, Cascade)"),
+        FiringMode.Single => FireSingle(h, vth, r.LevelSurrogates[0]),
+        FiringMode.Parallel => FireParallel(h, vth, r.ThresholdScales, r.LevelSurrogates),
+        FiringMode.Cascade => FireCascade(h, vth, r.ThresholdScales, r.LevelWeights, r.LevelSurrogates),
+        _ => throw new ArgumentException($"unknown firing mode {r.Options.Mode} (allowed: Single, Parallel, Cascade)"),
     };
 
     /// <summary>Single: <c>S_1 = Step(H - V_th)</c> (with <c>lambda_1 = 1</c>).</summary>

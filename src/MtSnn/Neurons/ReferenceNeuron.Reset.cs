@@ -9,11 +9,15 @@ public static partial class ReferenceNeuron
     /// <c>DetachReset</c> the spikes in the reset term are constants in backward (SpikingJelly's
     /// <c>detach_reset</c>: <c>H</c> and <c>V_th</c> still carry gradient).
     /// </summary>
-    public static Tensor Reset(Tensor h, Tensor output, IReadOnlyList<Tensor> spikes, Tensor vth, NeuronOptions o) => o.EffectiveReset switch
+    public static Tensor Reset(Tensor h, Tensor output, IReadOnlyList<Tensor> spikes, Tensor vth, NeuronOptions o) =>
+        ResetResolved(h, output, spikes, vth, o.Resolve());
+
+    /// <summary><see cref="Reset(Tensor, Tensor, IReadOnlyList{Tensor}, Tensor, NeuronOptions)"/> on options resolved once.</summary>
+    internal static Tensor ResetResolved(Tensor h, Tensor output, IReadOnlyList<Tensor> spikes, Tensor vth, ResolvedNeuronOptions r) => r.Reset switch
     {
-        ResetMode.Soft => ResetSoft(h, output, vth, o.DetachReset),
-        ResetMode.Hard => ResetHard(h, spikes, o.Mode, o.VReset, o.DetachReset),
-        _ => throw new ArgumentException($"unknown reset {o.EffectiveReset} (allowed: Soft, Hard)"),
+        ResetMode.Soft => ResetSoft(h, output, vth, r.Options.DetachReset),
+        ResetMode.Hard => ResetHard(h, spikes, r.Options.Mode, r.Options.VReset, r.Options.DetachReset),
+        _ => throw new ArgumentException($"unknown reset {r.Reset} (allowed: Soft, Hard)"),
     };
 
     /// <summary>Soft reset: <c>V = H - V_th O</c> (for cascade this is the last residual <c>R_{K+1}</c>).</summary>

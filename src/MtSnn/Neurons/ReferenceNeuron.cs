@@ -14,13 +14,17 @@ public static partial class ReferenceNeuron
     /// One time step from input <c>X[t]</c> (<c>[B, ...]</c>) and membrane <c>V[t-1]</c>. <paramref name="vth"/>:
     /// <c>V_th</c> as a scalar tensor (the trainable parameter), or null for the options' constant.
     /// </summary>
-    public static NeuronStep Step(Tensor x, Tensor v, NeuronOptions o, Tensor? plifA = null, Tensor? vth = null)
+    public static NeuronStep Step(Tensor x, Tensor v, NeuronOptions o, Tensor? plifA = null, Tensor? vth = null) =>
+        StepResolved(x, v, o.Resolve(), plifA, vth);
+
+    /// <summary><see cref="Step(Tensor, Tensor, NeuronOptions, Tensor?, Tensor?)"/> on options resolved once.</summary>
+    internal static NeuronStep StepResolved(Tensor x, Tensor v, ResolvedNeuronOptions r, Tensor? plifA = null, Tensor? vth = null)
     {
-        vth ??= VThresholdTensor(o, x);
-        var h = Charge(x, v, o, plifA);
-        var spikes = Fire(h, vth, o);
-        var output = Output(spikes, o.LevelWeights);
-        var vNext = Reset(h, output, spikes, vth, o);
+        vth ??= VThresholdTensor(r.Options, x);
+        var h = Charge(x, v, r.Options, plifA);
+        var spikes = FireResolved(h, vth, r);
+        var output = Output(spikes, r.LevelWeights);
+        var vNext = ResetResolved(h, output, spikes, vth, r);
         return new NeuronStep(output, spikes, h, vNext);
     }
 
@@ -29,11 +33,15 @@ public static partial class ReferenceNeuron
     /// (<c>[T, B, ...]</c>, with autograd graph), the detached spike planes (<c>[T, K, B, ...]</c>), the detached
     /// <c>H</c> and <c>V</c> sequences when <paramref name="storeMembrane"/>, and the last membrane (with graph).
     /// </summary>
-    public static NeuronTrace MultiStep(Tensor x, Tensor v0, NeuronOptions o, Tensor? plifA = null, Tensor? vth = null, bool storeMembrane = false)
+    public static NeuronTrace MultiStep(Tensor x, Tensor v0, NeuronOptions o, Tensor? plifA = null, Tensor? vth = null, bool storeMembrane = false) =>
+        MultiStepResolved(x, v0, o.Resolve(), plifA, vth, storeMembrane);
+
+    /// <summary><see cref="MultiStep(Tensor, Tensor, NeuronOptions, Tensor?, Tensor?, bool)"/> on options resolved once.</summary>
+    internal static NeuronTrace MultiStepResolved(Tensor x, Tensor v0, ResolvedNeuronOptions r, Tensor? plifA = null, Tensor? vth = null, bool storeMembrane = false)
     {
         if (x.dim() < 1 || x.shape[0] < 1) throw new ArgumentException($"multi-step input must be [T, B, ...] with T >= 1 (got shape [{string.Join(", ", x.shape)}])");
         using var scope = NewDisposeScope();
-        vth ??= VThresholdTensor(o, x);
+        vth ??= VThresholdTensor(r.Options, x);
         int steps = (int)x.shape[0];
         var outputs = new Tensor[steps];
         var spikes = new Tensor[steps];
@@ -42,7 +50,7 @@ public static partial class ReferenceNeuron
         var v = v0;
         for (int t = 0; t < steps; t++)
         {
-            var step = Step(x[t], v, o, plifA, vth);
+            var step = StepResolved(x[t], v, r, plifA, vth);
             outputs[t] = step.O;
             spikes[t] = stack(step.Spikes.Select(s => s.detach()));
             if (hs is not null && vs is not null) { hs[t] = step.H.detach(); vs[t] = step.V.detach(); }

@@ -63,7 +63,7 @@ public class NirRefusalTests
         var model = NirRoundTripTests.Trained("digits-cnn", "single-if-hard", 1);
         var neuronAt = model.Graph.Layers.IndexOf(model.Graph.Layers.First(l => l is MtSnn.Runtime.Graph.NeuronLayerSpec));
         var n = (MtSnn.Runtime.Graph.NeuronLayerSpec)model.Graph.Layers[neuronAt];
-        var hard = n with { Neuron = MtSnn.Runtime.Graph.NeuronSpec.Preset("pow2", MtSnn.Runtime.Graph.NeuronFiring.Cascade, 4) with { Reset = MtSnn.Runtime.Graph.NeuronReset.Hard } };
+        var hard = n with { Neuron = MtSnn.Runtime.Graph.NeuronSpec.Preset("pow2", MtSnn.Neurons.FiringMode.Cascade, 4) with { Reset = MtSnn.Neurons.ResetMode.Hard } };
         var bad = model with { Graph = model.Graph with { Layers = model.Graph.Layers.SetItem(neuronAt, hard) } };
         var e = Assert.Throws<NotSupportedException>(() => NirExporter.Export(bad));
         Assert.Contains($"layer {neuronAt} (neuron)", e.Message);

@@ -53,7 +53,7 @@ public class CpuKernelOracleTests
     /// <summary>Runs kernel and oracle on one random case; returns (neurons compared, neurons).</summary>
     private static (int, int) CompareOnce(NeuronOptions o, int steps, int n, Random rng, BackwardState state)
     {
-        double vth = o.VThreshold, a = KernelParameters.InitialPlifA(o.Tau) + (rng.NextDouble() - 0.5);
+        double vth = o.VThreshold, a = NeuronModel.InitialPlifA(o.Tau) + (rng.NextDouble() - 0.5);
         a = KernelCases.Round(a);
         var x = KernelCases.Uniform(rng, steps * n, -0.5, 1.5 * vth);
         var v0 = KernelCases.Uniform(rng, n, -0.3, 0.5);

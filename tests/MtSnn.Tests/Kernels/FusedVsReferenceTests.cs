@@ -43,7 +43,7 @@ public class FusedVsReferenceTests
         var xData = (rand([n, steps], generator: gen) * 2.5 - 0.5).transpose(0, 1);
         var w = randn([steps, n], generator: gen);
         var wv = randn([n], generator: gen);
-        double a0 = KernelParameters.InitialPlifA(o.Tau) + 0.1;
+        double a0 = NeuronModel.InitialPlifA(o.Tau) + 0.1;
         string what = $"{o.Dynamics}/{o.Mode}/K={o.Levels}/{o.EffectivePreset}/{o.EffectiveReset}/detach={o.DetachReset}/decay={o.DecayInput}/T={steps}/N={n}/{vectorBits} bits";
 
         (Tensor O, Tensor V, Tensor Gx, Tensor Ga, Tensor Gth) Run(bool fused)

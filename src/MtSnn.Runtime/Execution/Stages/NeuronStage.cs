@@ -1,4 +1,5 @@
 using System.Numerics;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Counting;
 using MtSnn.Runtime.Graph;
 
@@ -19,9 +20,9 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
     public required int InSlot { get; init; }
     public required int OutSlot { get; init; }
     public required int StateIndex { get; init; }
-    public required NeuronDynamics Dynamics { get; init; }
-    public required NeuronFiring Mode { get; init; }
-    public required NeuronReset ResetRule { get; init; }
+    public required Dynamics Dynamics { get; init; }
+    public required FiringMode Mode { get; init; }
+    public required ResetMode ResetRule { get; init; }
     public required bool DecayInput { get; init; }
     /// <summary>theta_k in stored units.</summary>
     public required T[] Theta { get; init; }
@@ -75,11 +76,11 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
             }
         }
         if (counts is null) return;
-        bool vrZero = VReset == T.Zero, leaky = Dynamics != NeuronDynamics.IF;
+        bool vrZero = VReset == T.Zero, leaky = Dynamics != Dynamics.IF;
         long total = n;
         counts.AddAdditions(adds + total * (leaky ? (vrZero ? 2 : 3) : 1));
         if (leaky) counts.AddLeak(total, LeakIsShift);
-        counts.AddComparisons(total * (Mode == NeuronFiring.Single ? 1 : levels));
+        counts.AddComparisons(total * (Mode == FiringMode.Single ? 1 : levels));
         counts.AddFiring(total, active, count);
     }
 
@@ -89,14 +90,14 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
         var codes = output.Codes;
         var events = output.Events;
         int levels = Theta.Length;
-        bool vrZero = VReset == T.Zero, leaky = Dynamics != NeuronDynamics.IF;
+        bool vrZero = VReset == T.Zero, leaky = Dynamics != Dynamics.IF;
         // Every option hoisted into a local: the loop body then reads no fields (the stores to v and codes
         // would otherwise force a reload of each property per element).
         var theta = Theta;
         var sub = Sub;
         var subByCount = SubByCount;
         var mode = Mode;
-        bool soft = ResetRule == NeuronReset.Soft, decayInput = DecayInput, leakIsShift = LeakIsShift;
+        bool soft = ResetRule == ResetMode.Soft, decayInput = DecayInput, leakIsShift = LeakIsShift;
         int leakShift = LeakShift;
         T vReset = VReset, leakMultiplier = LeakMultiplier;
         long adds = 0, active = 0;
@@ -114,10 +115,10 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
             T next = h;
             switch (mode)
             {
-                case NeuronFiring.Single:
+                case FiringMode.Single:
                     if (h >= theta[0]) { code = 1; if (soft) { next = h - sub[0]; adds++; } }
                     break;
-                case NeuronFiring.Parallel:
+                case FiringMode.Parallel:
                     int fired = 0;
                     for (int k = 0; k < levels; k++)
                         if (h >= theta[k]) { code |= 1 << k; fired++; }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Graph;
 
 namespace MtSnn.Interop.Nir;
@@ -30,14 +31,14 @@ public static class NirNeuronExport
     {
         if (n.VInit != 0)
             throw new NotSupportedException($"{at}: initial membrane v_init = {n.VInit} has no NIR form (NIR states start at 0); use v_init 0");
-        bool leaky = n.Dynamics != NeuronDynamics.IF;
+        bool leaky = n.Dynamics != Dynamics.IF;
         double d = n.Decay;
         var meta = new Dictionary<string, NirValue>
         {
             [ThresholdsKey] = new NirFloats([n.Levels], [.. n.Thresholds], true),
             [DynamicsKey] = new NirText(n.Dynamics switch
             {
-                NeuronDynamics.IF => "if", NeuronDynamics.LIF => "lif", NeuronDynamics.PLIF => "plif",
+                Dynamics.IF => "if", Dynamics.LIF => "lif", Dynamics.PLIF => "plif",
                 _ => throw new NotSupportedException($"{at}: dynamics {n.Dynamics}"),
             }),
         };
@@ -53,13 +54,13 @@ public static class NirNeuronExport
         }
         switch (n.Reset)
         {
-            case NeuronReset.Hard:
+            case ResetMode.Hard:
                 if (n.Levels != 1 || n.Weights[0] != 1.0)
                     throw new NotSupportedException($"{at}: reset 'hard' with K = {n.Levels} levels has no exact NIR construction (a reset to V_reset multiplies the membrane by the spike; only a single threshold with weight 1 maps, to NIR IF/LIF); export a model trained with --reset soft");
                 charge["v_threshold"] = NirFloats.Fill64(shape, NirConventions.ToNirThreshold(n.Thresholds[0]));
                 charge["v_reset"] = NirFloats.Fill64(shape, n.VReset);
                 return b.Node(p, leaky ? "LIF" : "IF", charge, shape, shape, meta);
-            case NeuronReset.Soft:
+            case ResetMode.Soft:
                 break;
             default:
                 throw new NotSupportedException($"{at}: reset {n.Reset}");
@@ -74,7 +75,7 @@ public static class NirNeuronExport
             b.Edge(v, fire);
             b.Edge(fire, level);
             b.Edge(level, p);
-            if (n.Mode == NeuronFiring.Cascade && k + 1 < n.Levels)
+            if (n.Mode == FiringMode.Cascade && k + 1 < n.Levels)
             {
                 string residual = b.Node($"{p}.residual{k + 1}", "Scale", new() { ["scale"] = NirFloats.Fill64(shape, -(n.VThreshold * n.Weights[k])) }, shape, shape);
                 b.Edge(fire, residual);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using MtSnn.Neurons;
 using MtSnn.Runtime.Graph;
 using static MtSnn.Interop.Nir.NirImporter;
 using static MtSnn.Interop.Nir.NirLayerImport;
@@ -28,7 +29,7 @@ internal static class NirNeuronImport
             Fail($"{at}: v_leak != v_reset; the engine's LIF leaks towards V_reset");
         return Valid(new NeuronSpec
         {
-            Dynamics = leaky ? Dynamics(node, at) : NeuronDynamics.IF, Mode = NeuronFiring.Single, Reset = NeuronReset.Hard,
+            Dynamics = leaky ? LeakyDynamics(node, at) : Dynamics.IF, Mode = FiringMode.Single, Reset = ResetMode.Hard,
             Thresholds = [threshold], Weights = [1.0], VThreshold = threshold, Decay = decay, VReset = vReset, DecayInput = decayInput,
         }, at);
     }
@@ -106,9 +107,9 @@ internal static class NirNeuronImport
         foreach (var l in levels) { members.Add(l.Fire); members.Add(l.Level); if (l.Residual is not null) members.Add(l.Residual); }
         var neuron = new NeuronSpec
         {
-            Dynamics = leaky ? Dynamics(v, at) : NeuronDynamics.IF,
-            Mode = levels.Count == 1 ? NeuronFiring.Single : cascade ? NeuronFiring.Cascade : NeuronFiring.Parallel,
-            Reset = NeuronReset.Soft,
+            Dynamics = leaky ? LeakyDynamics(v, at) : Dynamics.IF,
+            Mode = levels.Count == 1 ? FiringMode.Single : cascade ? FiringMode.Cascade : FiringMode.Parallel,
+            Reset = ResetMode.Soft,
             Thresholds = [.. levels.Select((l, k) => Threshold(v, l.Threshold, k))],
             Weights = [.. levels.Select(l => l.Lambda)],
             VThreshold = vth, Decay = decay, DecayInput = decayInput,
@@ -141,9 +142,9 @@ internal static class NirNeuronImport
         Meta(node, NirNeuronExport.ThresholdsKey) is { } exact && k < exact.Length && NirConventions.ToNirThreshold(exact[k]) == nir
             ? exact[k] : NirConventions.FromNirThreshold(nir);
 
-    private static NeuronDynamics Dynamics(NirNode node, string at) =>
+    private static Dynamics LeakyDynamics(NirNode node, string at) =>
         node.Fields.TryGetValue("metadata", out var m) && m is NirFields f && f.Fields.TryGetValue(NirNeuronExport.DynamicsKey, out var d) && d is NirText { Value: "plif" }
-            ? NeuronDynamics.PLIF : NeuronDynamics.LIF;
+            ? Dynamics.PLIF : Dynamics.LIF;
 
     private static double[]? Meta(NirNode node, string key) =>
         node.Fields.TryGetValue("metadata", out var m) && m is NirFields f && f.Fields.TryGetValue(key, out var v) && v is NirFloats x ? x.Values : null;

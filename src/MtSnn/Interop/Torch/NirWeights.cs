@@ -67,7 +67,7 @@ internal static class NirWeights
             var n = graphNeurons[i].Neuron;
             if (state.ContainsKey($"{neuronPath}.plif_a"))
             {
-                if (n.Dynamics == NeuronDynamics.IF)
+                if (n.Dynamics == Dynamics.IF)
                     throw new InvalidDataException($"{path}: NIR neuron layer {i + 1} is IF, {name}'s {neuronPath} is PLIF (no decay to start from)");
                 Put($"{neuronPath}.plif_a", [], [(float)Math.Log(n.Decay / (1 - n.Decay))]);
             }

@@ -27,9 +27,21 @@ public sealed record CudaKernelSpec
     /// <paramref name="recomputeSteps"/> is outside 0..<see cref="MaxRecomputeSteps"/>.</exception>
     public CudaKernelSpec(NeuronOptions options, ScalarType storage, bool runtimeVThreshold, bool runtimePlifA, int blockSize = DefaultBlockSize,
         int recomputeSteps = 0)
+        : this(new Validated((options ?? throw new ArgumentNullException(nameof(options))).Validate()), storage, runtimeVThreshold, runtimePlifA, blockSize, recomputeSteps)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        Options = options.Validate();
+    }
+
+    /// <summary>A spec for options resolved once (a module's): they are not validated again.</summary>
+    internal CudaKernelSpec(ResolvedNeuronOptions resolved, ScalarType storage, bool runtimeVThreshold, bool runtimePlifA, int blockSize = DefaultBlockSize,
+        int recomputeSteps = 0)
+        : this(new Validated(resolved.Options), storage, runtimeVThreshold, runtimePlifA, blockSize, recomputeSteps)
+    {
+    }
+
+    private CudaKernelSpec(Validated validated, ScalarType storage, bool runtimeVThreshold, bool runtimePlifA, int blockSize, int recomputeSteps)
+    {
+        var options = validated.Options;
+        Options = options;
         if (storage is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"the CUDA neuron kernel stores float32, float16 or bfloat16 (got {storage})");
         if (blockSize < 32 || blockSize > 1024 || (blockSize & (blockSize - 1)) != 0)
@@ -66,6 +78,9 @@ public sealed record CudaKernelSpec
         new(Options, Storage, RuntimeVThreshold, RuntimePlifA, BlockSize, recomputeSteps);
     /// <summary>Bytes per stored element.</summary>
     public int ElementSize => Storage == ScalarType.Float32 ? 4 : 2;
+
+    /// <summary>Options that have passed <see cref="NeuronOptions.Validate"/>.</summary>
+    private readonly record struct Validated(NeuronOptions Options);
 }
 
 /// <summary>One generated kernel: its <c>extern "C"</c> entry name (unique per source text) and the CUDA C source.</summary>

@@ -24,7 +24,7 @@ internal sealed class FusedCudaNeuronFunction : autograd.MultiTensorFunction<Fus
     {
         var (x, v0Input, plifA, vth, call) = FusedInputs.From(vars);
         int steps = (int)x.shape[0];
-        var spec = new CudaKernelSpec(call.Options, x.dtype, runtimeVThreshold: vth is not null, runtimePlifA: plifA is not null,
+        var spec = new CudaKernelSpec(call.Resolved, x.dtype, runtimeVThreshold: vth is not null, runtimePlifA: plifA is not null,
             recomputeSteps: CudaBackwardPolicy.RecomputeStepsFor(call.State, steps));
         long neurons = x.shape[0] == 0 ? 0 : x.numel() / x.shape[0];
         var v0 = (v0Input.numel() == 1 ? v0Input.reshape(1).expand(neurons) : v0Input.reshape(neurons)).to(x.dtype, x.device).contiguous();
@@ -39,12 +39,9 @@ internal sealed class FusedCudaNeuronFunction : autograd.MultiTensorFunction<Fus
         CudaNeuronKernel.Forward(spec, x, v0, o, vLast, h, spikes, parameters, steps, neurons);
         var saved = h ?? x;   // what the backward kernel reads: H, or X to recompute H from
         ctx.save_for_backward(parameters is null ? [saved, v0] : [saved, v0, parameters]);
-        ctx.save_data("spec", spec);
-        ctx.save_data("steps", steps);
-        ctx.save_data("neurons", neurons);
-        ctx.save_data("v0Input", (v0Input.shape, v0Input.dtype));
-        ctx.save_data("a", plifA is null ? null! : (plifA.shape, plifA.dtype, plifA.device));
-        ctx.save_data("vth", vth is null ? null! : (vth.shape, vth.dtype, vth.device));
+        ctx.save_data(nameof(Saved), new Saved(spec, steps, neurons, v0Input.shape, v0Input.dtype,
+            plifA is null ? null : new ScalarInput(plifA.shape, plifA.dtype, plifA.device),
+            vth is null ? null : new ScalarInput(vth.shape, vth.dtype, vth.device)));
         if (spikes is not null) ctx.mark_non_differentiable([spikes]);
         // As in the CPU function: missing output gradients arrive as invalid tensors and are read as zeros.
         ctx.set_materialize_grads(false);
@@ -54,9 +51,7 @@ internal sealed class FusedCudaNeuronFunction : autograd.MultiTensorFunction<Fus
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grads)
     {
         var saved = ctx.get_saved_variables();
-        var spec = (CudaKernelSpec)ctx.get_data("spec");
-        int steps = (int)ctx.get_data("steps");
-        long neurons = (long)ctx.get_data("neurons");
+        var (spec, steps, neurons, v0Shape, v0Dtype, a, th) = (Saved)ctx.get_data(nameof(Saved));
         var (state, v0) = (saved[0], saved[1]);   // H (store-H) or X (recompute), [T, ...]
         var parameters = saved.Count > 2 ? saved[2] : null;
         var device = state.device;
@@ -64,11 +59,8 @@ internal sealed class FusedCudaNeuronFunction : autograd.MultiTensorFunction<Fus
         var gVLast = Defined(grads, 1) ? grads[1].to(spec.Storage, device).reshape(neurons).contiguous() : null;
         var gX = empty(state.shape, spec.Storage, device);
         var gV0 = steps == 0 ? (gVLast ?? zeros(neurons, spec.Storage, device)).clone() : empty(neurons, spec.Storage, device);
-        var a = ctx.get_data("a") as (long[] Shape, ScalarType Dtype, Device Device)?;
-        var th = ctx.get_data("vth") as (long[] Shape, ScalarType Dtype, Device Device)?;
         var acc = a is null && th is null ? null : zeros(2, float32, device);
         if (steps > 0) CudaNeuronKernel.Backward(spec, state, v0, gO, gVLast, gX, gV0, acc, parameters, steps, neurons);
-        var (v0Shape, v0Dtype) = ((long[], ScalarType))ctx.get_data("v0Input");
         long v0Count = v0Shape.Aggregate(1L, (p, q) => p * q);
         var gV0Out = (v0Count == neurons ? gV0.reshape(v0Shape) : gV0.to_type(float32).sum().reshape(v0Shape)).to_type(v0Dtype);
         Tensor? gA = null, gTh = null;
@@ -80,6 +72,15 @@ internal sealed class FusedCudaNeuronFunction : autograd.MultiTensorFunction<Fus
         if (th is { } ti && acc is not null) gTh = acc[1].reshape(ti.Shape).to(ti.Dtype, ti.Device);
         return [gX.reshape(state.shape), gV0Out, gA!, gTh!, null!];
     }
+
+    /// <summary>Shape, dtype and device of a one-element input (a or V_th), to shape its gradient.</summary>
+    private sealed record ScalarInput(long[] Shape, ScalarType Dtype, Device Device);
+
+    /// <summary>
+    /// What forward keeps for backward besides the saved tensors, as one context entry: the kernel spec, T, the neuron
+    /// count, V[-1]'s shape and dtype, and a's and V_th's (null: not given, no gradient).
+    /// </summary>
+    private sealed record Saved(CudaKernelSpec Spec, int Steps, long Neurons, long[] V0Shape, ScalarType V0Dtype, ScalarInput? A, ScalarInput? VThreshold);
 
     private static bool Defined(List<Tensor> grads, int i) => i < grads.Count && grads[i] is { IsInvalid: false };
 

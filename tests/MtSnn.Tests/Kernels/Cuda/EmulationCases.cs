@@ -55,7 +55,7 @@ internal static class EmulationCases
         float[] Uniform(int count, double lo, double hi) => [.. Enumerable.Range(0, count).Select(_ => Round(lo + (hi - lo) * rng.NextDouble()))];
         int variant = rng.Next(6);   // 4: no dL/dV_last, 5: no dL/dO
         float vth = runtimeVth ? (float)(o.VThreshold * (0.8 + 0.4 * rng.NextDouble())) : (float)o.VThreshold;
-        float a = runtimeA ? (float)(KernelParameters.InitialPlifA(o.Tau) + rng.NextDouble() - 0.5) : (float)KernelParameters.InitialPlifA(o.Tau);
+        float a = runtimeA ? (float)(NeuronModel.InitialPlifA(o.Tau) + rng.NextDouble() - 0.5) : (float)NeuronModel.InitialPlifA(o.Tau);
         return new EmuCase(spec, steps, n, a, vth,
             X: Uniform(steps * n, -0.5, 2.0 * vth), V0: Uniform(n, -0.3, 0.6),
             GradO: variant == 5 ? null : Uniform(steps * n, -1, 1), GradVLast: variant == 4 ? null : Uniform(n, -1, 1),
