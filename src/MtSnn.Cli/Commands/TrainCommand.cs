@@ -37,7 +37,8 @@ public static class TrainCommand
         cmd.Options.Add(initFrom);
         cmd.SetAction(p0 =>
         {
-            var p = options.WithConfig(cmd, p0);
+            var input = options.WithConfig(cmd, p0);
+            var p = input.Parse;
             var stdout = p0.InvocationConfiguration.Output;
             string? dir = p.GetValue(outDir);
             bool isQuiet = p.GetValue(quiet);
@@ -53,9 +54,9 @@ public static class TrainCommand
                 last = new RunOutputs(dir).LastCheckpoint;
                 MtSnn.IO.InputFile.Require(last, "--resume: checkpoint");
                 ck = CheckpointFile.Load(last);
-                config = options.AdjustForResume(p, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
+                config = options.AdjustForResume(input, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
             }
-            else config = options.Build(p);
+            else config = options.Build(input);
             var init = initPath is null ? null : MtSnn.Interop.Torch.WeightSources.Open(initPath);
             var stderr = p0.InvocationConfiguration.Error;
             return DistributedRun.Run(mode, config, LaunchEnvironment.Current, stderr, (c, parallel) =>
