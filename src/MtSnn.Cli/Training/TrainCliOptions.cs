@@ -46,23 +46,35 @@ public sealed class TrainCliOptions
 
     /// <summary>
     /// Reads the <c>--config</c> file of <paramref name="p"/> (parsed from <paramref name="cmd"/>), if any: every key must
-    /// be a configuration field and every value of the field's JSON kind, else one line naming the file, the key and the
-    /// kind expected. The values are not applied here: <see cref="Build(TrainCliInput)"/> merges them under the typed options.
+    /// name an option of <paramref name="cmd"/> (a configuration field or another option, such as <c>out</c>) and every
+    /// value be of the option's JSON kind, else one line naming the file, the key and the kind expected. The values are
+    /// kept as data: <see cref="Build(TrainCliInput)"/> and <see cref="TrainCliInput.GetValue{T}"/> put the typed options over them.
     /// </summary>
     public TrainCliInput WithConfig(Command cmd, ParseResult p)
     {
         if (p.CommandResult.Command != cmd) throw new ArgumentException($"the parse result is of command '{p.CommandResult.Command.Name}', not '{cmd.Name}'");
         string? file = p.GetValue(Config);
-        if (file is null) return new TrainCliInput(p, null, new Dictionary<string, ConfigValue>());
+        if (file is null) return new TrainCliInput(p, null, new Dictionary<string, ConfigValue>(), new Dictionary<Option, object>());
         MtSnn.IO.InputFile.Require(file, "--config");
         JsonObject json;
         try { json = JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new InvalidDataException($"--config '{file}': expected a JSON object"); }
         catch (JsonException e) { throw new InvalidDataException($"--config '{file}': invalid JSON ({e.Message.Split('\n')[0]})"); }
         string source = $"--config '{file}'";
-        foreach (var (key, _) in json)
-            if (ConfigFields.Find(key) is null)
-                throw new ArgumentException($"{source}: unknown key '{PrintableText.Escape(key)}' (allowed: {string.Join(", ", AllFields.Select(f => f.Field.Key))})");
-        try { return new TrainCliInput(p, file, ConfigFields.ReadJson(json, source)); }
+        var fields = new JsonObject();
+        var others = new Dictionary<Option, object>();
+        try
+        {
+            foreach (var (key, node) in json)
+            {
+                if (ConfigFields.Find(key) is not null) { fields[key] = node?.DeepClone(); continue; }
+                var option = cmd.Options.FirstOrDefault(o => o != Config && (o.Name == "--" + key || o.Aliases.Contains("--" + key)))
+                    ?? throw new ArgumentException($"{source}: unknown key '{PrintableText.Escape(key)}' (allowed: {string.Join(", ", cmd.Options.Where(o => o != Config && o.Name.StartsWith("--")).Select(o => o.Name[2..]))})");
+                Type inner = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
+                if (!ConfigJson.Supports(inner)) throw new ArgumentException($"{source}: key '{key}' ({option.Name}) cannot be set from a file");
+                if (ConfigJson.Read(key, inner, inner != option.ValueType || !inner.IsValueType, node) is { } v) others[option] = v;
+            }
+            return new TrainCliInput(p, file, ConfigFields.ReadJson(fields, source), others);
+        }
         catch (FormatException e) { throw new ArgumentException($"{source}: {e.Message}", e); }
     }
 
@@ -72,7 +84,7 @@ public sealed class TrainCliOptions
     /// <summary>Builds and validates the training configuration (and hands <c>--threads</c> to the thread policy): the file's values, overridden by the typed ones.</summary>
     public TrainConfig Build(TrainCliInput input)
     {
-        CliThreads.Apply(input.Parse, Threads);
+        CliThreads.Apply(input.GetValue(Threads));
         return ConfigFields.Build(Values(input)).Validate();
     }
 
@@ -85,9 +97,9 @@ public sealed class TrainCliOptions
     /// <summary>The configuration of a resumed run: the checkpoint's, with the given adjustable options applied; any other given option (typed or from --config) is an error.</summary>
     public TrainConfig AdjustForResume(TrainCliInput input, TrainConfig fromCheckpoint, IEnumerable<Option> ignore)
     {
-        CliThreads.Apply(input.Parse, Threads);
+        CliThreads.Apply(input.GetValue(Threads));
         var allowed = ResumeAdjustable.Concat(ignore).ToHashSet();
-        var fileOptions = input.FileValues.Keys.Select(Option).ToHashSet();
+        var fileOptions = input.FileValues.Keys.Select(Option).Concat(input.OptionValues.Keys).ToHashSet();
         foreach (var o in input.Parse.CommandResult.Command.Options)
             if (!allowed.Contains(o) && (Given(input.Parse, o) || fileOptions.Contains(o)))
                 throw new ArgumentException($"--resume continues the checkpoint's configuration; {o.Name} cannot change (allowed: {string.Join(", ", ResumeAdjustable.Select(a => a.Name))})");
@@ -107,5 +119,14 @@ public sealed class TrainCliOptions
         .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new ArgumentException($"{what}: '{s}' is not an integer"))];
 }
 
-/// <summary>A parsed command line and the values of its <c>--config</c> file (empty without one), not yet merged.</summary>
-public sealed record TrainCliInput(ParseResult Parse, string? ConfigFile, IReadOnlyDictionary<string, ConfigValue> FileValues);
+/// <summary>
+/// A parsed command line and the values of its <c>--config</c> file (empty without one), not yet merged: the
+/// configuration fields' (<see cref="FileValues"/>, merged by <see cref="TrainCliOptions.Build(TrainCliInput)"/>) and the
+/// command's other options' (<see cref="OptionValues"/>, read with <see cref="GetValue{T}"/>).
+/// </summary>
+public sealed record TrainCliInput(ParseResult Parse, string? ConfigFile, IReadOnlyDictionary<string, ConfigValue> FileValues, IReadOnlyDictionary<Option, object> OptionValues)
+{
+    /// <summary>The value of a command option that is not a configuration field: typed, else the file's, else its default.</summary>
+    public T GetValue<T>(Option<T> option) =>
+        !TrainCliOptions.Given(Parse, option) && OptionValues.TryGetValue(option, out var v) ? (T)v : Parse.GetValue(option)!;
+}

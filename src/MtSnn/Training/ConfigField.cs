@@ -20,7 +20,7 @@ public abstract class ConfigField
 {
     private protected ConfigField(string key, Type valueType, bool nullable, string description, string[] aliases, IReadOnlyList<string>? choices, bool omitWhenNull)
     {
-        if (valueType != typeof(int) && valueType != typeof(long) && valueType != typeof(double) && valueType != typeof(bool) && valueType != typeof(string))
+        if (!ConfigJson.Supports(valueType))
             throw new ArgumentException($"config field '{key}': value type {valueType.Name} is not one of int, long, double, bool, string");
         if (valueType == typeof(bool) && nullable) throw new ArgumentException($"config field '{key}': a switch cannot be nullable");
         Key = key;
@@ -55,21 +55,7 @@ public abstract class ConfigField
     /// field takes it). Any other JSON kind than the field's is a <see cref="FormatException"/> naming the key, the kind
     /// found and the kind expected: <c>{"lr": "0.1"}</c> is refused, never read as text and parsed.
     /// </summary>
-    public object? ReadJson(JsonNode? node)
-    {
-        var kind = node?.GetValueKind() ?? JsonValueKind.Null;
-        object? value = kind switch
-        {
-            JsonValueKind.Null when Nullable => null,
-            JsonValueKind.Number when ValueType == typeof(double) => double.Parse(node!.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture),
-            JsonValueKind.Number when ValueType == typeof(int) && Integral(node!) && int.TryParse(node!.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i) => i,
-            JsonValueKind.Number when ValueType == typeof(long) && Integral(node!) && long.TryParse(node!.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) => l,
-            JsonValueKind.True or JsonValueKind.False when ValueType == typeof(bool) => kind == JsonValueKind.True,
-            JsonValueKind.String when ValueType == typeof(string) => node!.GetValue<string>(),
-            _ => throw new FormatException($"key '{Key}' is {Describe(kind, node)}; expected {Expected}{(Nullable ? " or null" : "")}"),
-        };
-        return value;
-    }
+    public object? ReadJson(JsonNode? node) => ConfigJson.Read(Key, ValueType, Nullable, node);
 
     /// <summary>A JSON node for <paramref name="value"/> (of <see cref="ValueType"/>, or null); doubles through <see cref="IO.RoundTripNumber"/>.</summary>
     public JsonNode? WriteJson(object? value) => value switch
@@ -85,11 +71,43 @@ public abstract class ConfigField
 
     /// <summary>Whether <paramref name="value"/> is of this field's type.</summary>
     internal bool Accepts(object value) => value.GetType() == ValueType;
+}
 
-    private string Expected =>
-        ValueType == typeof(int) || ValueType == typeof(long) ? "an integer"
-        : ValueType == typeof(double) ? "a number"
-        : ValueType == typeof(bool) ? "true or false"
+/// <summary>
+/// The JSON kind of a configuration value, written once for <see cref="ConfigField.ReadJson"/> (checkpoint headers,
+/// <c>--config</c>) and for the other command-line options a <c>--config</c> file may set: a number for a double, an
+/// integer (no fraction, no exponent) for an int or long, true/false for a switch, a string for text; null only where
+/// the value may be absent.
+/// </summary>
+public static class ConfigJson
+{
+    /// <summary>Whether <paramref name="valueType"/> (int, long, double, bool or string) has a JSON kind here.</summary>
+    public static bool Supports(Type valueType) =>
+        valueType == typeof(int) || valueType == typeof(long) || valueType == typeof(double) || valueType == typeof(bool) || valueType == typeof(string);
+
+    /// <summary>
+    /// The value of <paramref name="node"/> as <paramref name="valueType"/>, or null for JSON null where <paramref name="nullable"/>.
+    /// Any other JSON kind is a <see cref="FormatException"/> naming <paramref name="key"/>, the kind found and the kind expected.
+    /// </summary>
+    public static object? Read(string key, Type valueType, bool nullable, JsonNode? node)
+    {
+        var kind = node?.GetValueKind() ?? JsonValueKind.Null;
+        return kind switch
+        {
+            JsonValueKind.Null when nullable => null,
+            JsonValueKind.Number when valueType == typeof(double) => double.Parse(node!.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture),
+            JsonValueKind.Number when valueType == typeof(int) && Integral(node!) && int.TryParse(node!.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i) => i,
+            JsonValueKind.Number when valueType == typeof(long) && Integral(node!) && long.TryParse(node!.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) => l,
+            JsonValueKind.True or JsonValueKind.False when valueType == typeof(bool) => kind == JsonValueKind.True,
+            JsonValueKind.String when valueType == typeof(string) => node!.GetValue<string>(),
+            _ => throw new FormatException($"key '{key}' is {Describe(kind, node)}; expected {Expected(valueType)}{(nullable ? " or null" : "")}"),
+        };
+    }
+
+    private static string Expected(Type t) =>
+        t == typeof(int) || t == typeof(long) ? "an integer"
+        : t == typeof(double) ? "a number"
+        : t == typeof(bool) ? "true or false"
         : "a string";
 
     /// <summary>A number written without a fraction or an exponent (1.0 and 1e3 are not integers here).</summary>

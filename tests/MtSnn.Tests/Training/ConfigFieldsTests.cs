@@ -86,6 +86,26 @@ public class ConfigFieldsTests
     }
 
     [Fact]
+    public void A_file_may_set_the_commands_other_options_too_and_the_command_line_wins()
+    {
+        var (options, cmd) = Train();
+        var outDir = new Option<string?>("--out");
+        var quiet = new Option<bool>("--quiet");
+        cmd.Options.Add(outDir);
+        cmd.Options.Add(quiet);
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp["c.json"], """{"out": "--epochs", "quiet": true, "epochs": 2}""");
+        var input = options.WithConfig(cmd, cmd.Parse(["--config", tmp["c.json"]]));
+        Assert.Equal(("--epochs", true), (input.GetValue(outDir), input.GetValue(quiet)));
+        Assert.Equal(2, options.Build(input).Epochs);
+        Assert.Equal("typed", options.WithConfig(cmd, cmd.Parse(["--config", tmp["c.json"], "--out", "typed"])).GetValue(outDir));
+        Assert.Null(options.WithConfig(cmd, cmd.Parse([])).GetValue(outDir));
+        File.WriteAllText(tmp["d.json"], """{"quiet": "yes"}""");
+        Assert.Equal($"--config '{tmp["d.json"]}': key 'quiet' is a string; expected true or false",
+            Assert.Throws<ArgumentException>(() => options.WithConfig(cmd, cmd.Parse(["--config", tmp["d.json"]]))).Message);
+    }
+
+    [Fact]
     public void File_and_command_line_values_complete_each_other()
     {
         var (options, cmd) = Train();
