@@ -16,5 +16,8 @@ public static class CliThreads
     };
 
     /// <summary>Hands the parsed value (or null) to <see cref="ThreadPolicy.Requested"/>; a value out of range is one error line.</summary>
-    public static void Apply(ParseResult p, Option<int?> option) => ThreadPolicy.Requested = p.GetValue(option);
+    public static void Apply(ParseResult p, Option<int?> option) => Apply(p.GetValue(option));
+
+    /// <summary>Hands <paramref name="requested"/> (or null) to <see cref="ThreadPolicy.Requested"/>; a value out of range is one error line.</summary>
+    public static void Apply(int? requested) => ThreadPolicy.Requested = requested;
 }

@@ -23,19 +23,19 @@ public static class CompareCommand
         foreach (var o in new Option[] { modes, levels, steps, outDir }) cmd.Options.Add(o);
         cmd.SetAction(p0 =>
         {
-            var p = options.WithConfig(cmd, p0);
+            var input = options.WithConfig(cmd, p0);
             var stdout = p0.InvocationConfiguration.Output;
-            var modeList = p.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            var modeList = input.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(m => Enum.TryParse<FiringMode>(m, ignoreCase: true, out var f) && !int.TryParse(m, out _) ? f : throw new ArgumentException($"--modes: unknown mode '{m}' (allowed: single, parallel, cascade)")).Distinct().ToArray();
-            var levelList = TrainCliOptions.IntList(p.GetValue(levels)!, "--levels-list");
-            var stepList = TrainCliOptions.IntList(p.GetValue(steps)!, "--T-list");
+            var levelList = TrainCliOptions.IntList(input.GetValue(levels)!, "--levels-list");
+            var stepList = TrainCliOptions.IntList(input.GetValue(steps)!, "--T-list");
             if (modeList.Length == 0 || levelList.Length == 0 || stepList.Length == 0) throw new ArgumentException("--modes, --levels-list and --T-list must each name at least one value");
             if (levelList.Any(k => k < 1)) throw new ArgumentException($"--levels-list: every K must be >= 1 (got {string.Join(",", levelList)})");
             if (stepList.Any(t => t < 1)) throw new ArgumentException($"--T-list: every T must be >= 1 (got {string.Join(",", stepList)})");
-            var baseConfig = options.Build(p);
-            var preset = TrainCliOptions.Given(p, options.Neuron.Preset) ? baseConfig.Neuron.Preset : null;
+            var baseConfig = options.Build(input);
+            var preset = options.Given(input, "preset") ? baseConfig.Neuron.Preset : null;
             var configs = SweepRunner.Grid(baseConfig, modeList, levelList, stepList, preset);
-            string? dir = p.GetValue(outDir);
+            string? dir = input.GetValue(outDir);
             var rows = SweepRunner.Run(configs, dir, stdout);
             string table = SweepRunner.Markdown(rows);
             stdout.WriteLine();

@@ -37,25 +37,25 @@ public static class TrainCommand
         cmd.Options.Add(initFrom);
         cmd.SetAction(p0 =>
         {
-            var p = options.WithConfig(cmd, p0);
+            var input = options.WithConfig(cmd, p0);
             var stdout = p0.InvocationConfiguration.Output;
-            string? dir = p.GetValue(outDir);
-            bool isQuiet = p.GetValue(quiet);
-            var mode = DistributedModes.Parse(p.GetValue(distributed)!);
+            string? dir = input.GetValue(outDir);
+            bool isQuiet = input.GetValue(quiet);
+            var mode = DistributedModes.Parse(input.GetValue(distributed)!);
             TrainConfig config;
             Checkpoint? ck = null;
-            string? initPath = p.GetValue(initFrom);
-            if (initPath is not null && p.GetValue(resume)) throw new UsageException("--init-from starts a new run; it cannot be combined with --resume");
+            string? initPath = input.GetValue(initFrom);
+            if (initPath is not null && input.GetValue(resume)) throw new UsageException("--init-from starts a new run; it cannot be combined with --resume");
             string? last = null;
-            if (p.GetValue(resume))
+            if (input.GetValue(resume))
             {
                 if (dir is null) throw new UsageException("--resume needs --out DIR (the folder holding last.ckpt)");
                 last = new RunOutputs(dir).LastCheckpoint;
                 MtSnn.IO.InputFile.Require(last, "--resume: checkpoint");
                 ck = CheckpointFile.Load(last);
-                config = options.AdjustForResume(p, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
+                config = options.AdjustForResume(input, ck.Config, [outDir, resume, quiet, options.Config, distributed]).Validate();
             }
-            else config = options.Build(p);
+            else config = options.Build(input);
             var init = initPath is null ? null : MtSnn.Interop.Torch.WeightSources.Open(initPath);
             var stderr = p0.InvocationConfiguration.Error;
             return DistributedRun.Run(mode, config, LaunchEnvironment.Current, stderr, (c, parallel) =>

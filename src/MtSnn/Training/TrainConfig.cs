@@ -12,7 +12,8 @@ namespace MtSnn.Training;
 /// <summary>
 /// Everything that defines a training run, immutable. Serialised (<see cref="ToJson"/>) with the command-line option
 /// names as keys (<c>dataset, model, T, lr, ...</c> plus the neuron options), so the saved configuration can be given
-/// back to <c>mtsnn train --config</c>. <see cref="Validate"/> rejects bad values with one line.
+/// back to <c>mtsnn train --config</c>. <see cref="Validate"/> rejects bad values with one line. Every property is also
+/// a field of <see cref="ConfigFields.Train"/> (key, help, JSON kind, parsing), which the JSON and the command line read.
 /// </summary>
 public sealed record TrainConfig
 {
@@ -116,90 +117,22 @@ public sealed record TrainConfig
     /// <summary>The loss this configuration trains with.</summary>
     public SpikingLoss CreateLoss() => SpikingLoss.Create(Loss, LabelSmoothing, TetLambda);
 
-    /// <summary>The configuration as JSON with command-line option names as keys.</summary>
-    public JsonObject ToJson()
-    {
-        var j = new JsonObject
-        {
-            ["dataset"] = Dataset,
-            ["data"] = DataDir,
-            ["model"] = Model,
-            ["output-neuron"] = OutputNeurons.NameOf(OutputNeuron),
-            ["T"] = T,
-            ["epochs"] = Epochs,
-            ["batch-size"] = BatchSize,
-            ["lr"] = MtSnn.IO.RoundTripNumber.Json(Lr),
-            ["optimizer"] = NameOf(Optimizer),
-            ["momentum"] = MtSnn.IO.RoundTripNumber.Json(Momentum),
-            ["nesterov"] = Nesterov,
-            ["weight-decay"] = MtSnn.IO.RoundTripNumber.Json(WeightDecay),
-            ["schedule"] = Schedule.ToString().ToLowerInvariant(),
-            ["warmup"] = MtSnn.IO.RoundTripNumber.Json(Warmup),
-            ["step-epochs"] = StepEpochs,
-            ["gamma"] = MtSnn.IO.RoundTripNumber.Json(Gamma),
-            ["loss"] = SpikingLoss.NameOf(Loss),
-            ["label-smoothing"] = MtSnn.IO.RoundTripNumber.Json(LabelSmoothing),
-            ["tet-lambda"] = MtSnn.IO.RoundTripNumber.Json(TetLambda),
-            ["clip-grad"] = MtSnn.IO.RoundTripNumber.Json(ClipGrad),
-            ["encoding"] = Encoding.ToString().ToLowerInvariant(),
-            ["augment"] = Augment,
-            ["workers"] = Workers,
-            ["device"] = Device,
-            ["tf32"] = Tf32 is { } tf ? (tf ? "on" : "off") : null,
-            ["seed"] = Seed,
-            ["max-batches"] = MaxBatches,
-            ["frame-size"] = FrameSize,
-            ["sync-bn"] = SyncBn,
-        };
-        NeuronOptionsJson.Write(Neuron, j);
-        return j;
-    }
+    /// <summary>The configuration as JSON with command-line option names as keys (<see cref="ConfigFields.ToJson"/>).</summary>
+    public JsonObject ToJson() => ConfigFields.ToJson(this);
 
     /// <summary>The configuration as indented JSON text (a valid <c>--config</c> file).</summary>
     public string ToJsonString() => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
-    /// <summary>Reads a configuration written by <see cref="ToJson"/>; missing keys take the defaults. Throws <see cref="InvalidDataException"/> on a malformed value.</summary>
+    /// <summary>
+    /// Reads a configuration written by <see cref="ToJson"/> (<see cref="ConfigFields"/>); missing keys take the defaults.
+    /// Throws <see cref="InvalidDataException"/> on an unknown key or a value of the wrong JSON kind, <see cref="ArgumentException"/>
+    /// on a value a field refuses (an unknown name).
+    /// </summary>
     public static TrainConfig FromJson(JsonObject j)
     {
         try
         {
-            var d = new TrainConfig();
-            var keys = d.ToJson().Select(kv => kv.Key).Union(NeuronOptionsJson.Keys).ToList();
-            if (j.Select(kv => kv.Key).FirstOrDefault(k => !keys.Contains(k)) is { } unknown)
-                throw new FormatException($"unknown key '{unknown}' (allowed: {string.Join(", ", keys)})");
-            var config = new TrainConfig
-            {
-                Dataset = S(j, "dataset") ?? d.Dataset,
-                DataDir = S(j, "data"),
-                Model = S(j, "model") ?? d.Model,
-                Neuron = NeuronOptionsJson.Read(j),
-                OutputNeuron = S(j, "output-neuron") is { } on ? OutputNeurons.Parse(on) : d.OutputNeuron,
-                T = j["T"]?.GetValue<int>() ?? d.T,
-                Epochs = j["epochs"]?.GetValue<int>() ?? d.Epochs,
-                BatchSize = j["batch-size"]?.GetValue<int>() ?? d.BatchSize,
-                Optimizer = S(j, "optimizer") is { } o ? ParseOptimizer(o) : d.Optimizer,
-                Momentum = j["momentum"]?.GetValue<double>() ?? d.Momentum,
-                Nesterov = j["nesterov"]?.GetValue<bool>() ?? d.Nesterov,
-                WeightDecay = j["weight-decay"]?.GetValue<double>() ?? d.WeightDecay,
-                Schedule = S(j, "schedule") is { } s ? LearningRateSchedule.Parse(s) : d.Schedule,
-                Warmup = j["warmup"]?.GetValue<double>() ?? d.Warmup,
-                StepEpochs = j["step-epochs"]?.GetValue<int>() ?? d.StepEpochs,
-                Gamma = j["gamma"]?.GetValue<double>() ?? d.Gamma,
-                Loss = S(j, "loss") is { } l ? SpikingLoss.Parse(l) : d.Loss,
-                LabelSmoothing = j["label-smoothing"]?.GetValue<double>() ?? d.LabelSmoothing,
-                TetLambda = j["tet-lambda"]?.GetValue<double>() ?? d.TetLambda,
-                ClipGrad = j["clip-grad"]?.GetValue<double>() ?? d.ClipGrad,
-                Encoding = S(j, "encoding") is { } e ? InputEncoder.Parse(e) : d.Encoding,
-                Augment = j["augment"]?.GetValue<bool>() ?? d.Augment,
-                Workers = j["workers"]?.GetValue<int>() ?? d.Workers,
-                Device = S(j, "device") ?? d.Device,
-                Tf32 = S(j, "tf32") is { } tf ? Tf32Settings.Parse(tf) : d.Tf32,
-                Seed = j["seed"]?.GetValue<long>() ?? d.Seed,
-                MaxBatches = j["max-batches"]?.GetValue<int>() ?? d.MaxBatches,
-                FrameSize = j["frame-size"]?.GetValue<int?>() ?? d.FrameSize,
-                SyncBn = j["sync-bn"]?.GetValue<bool>() ?? d.SyncBn,
-            };
-            return j["lr"] is { } lr ? config with { Lr = lr.GetValue<double>() } : config;
+            return ConfigFields.Build(ConfigFields.ReadJson(j, source: null));
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
         {
@@ -225,14 +158,6 @@ public sealed record TrainConfig
     public string Label => Neuron.Mode == FiringMode.Single
         ? $"single T={T}"
         : $"{Neuron.Mode.ToString().ToLowerInvariant()} K={Neuron.Levels} {Neuron.EffectivePreset.ToString().ToLowerInvariant()} T={T}";
-
-    /// <summary>A text value: absent or null gives null; any other kind than a JSON string is an error (never read as text).</summary>
-    private static string? S(JsonObject j, string key) => j[key] switch
-    {
-        null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        var n => throw new FormatException($"key '{key}' must be a string (got {n.GetValueKind().ToString().ToLowerInvariant()} {n.ToJsonString()})"),
-    };
 
     internal static string F(double v) => MtSnn.IO.RoundTripNumber.Format(v);
 }
