@@ -56,7 +56,7 @@ public static class CliApp
         try
         {
             // Every MTSNN_* setting is checked here, before any command runs (doctor included): one line, exit 2.
-            EnvironmentSettings.Validate();
+            MtSnnSettings.Current.Validate();
             // The module initializer only remembers runtime failures; a bad MTSNN_MALLOC must stop every command here
             // (other runtime failures surface where tensors are first used, so `mtsnn doctor` can still report them).
             CpuAllocator.EnsureConfigured();

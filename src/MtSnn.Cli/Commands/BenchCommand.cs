@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MtSnn.IO;
-using MtSnn.Kernels.Benchmarking;
+using MtSnn.Cli.Benchmarks;
 using MtSnn.Kernels.Cuda;
 using MtSnn.Native;
 

@@ -4,6 +4,7 @@ using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using MtSnn.Kernels;
 using MtSnn.Native;
+using MtSnn.Settings;
 using TorchSharp;
 
 namespace MtSnn.Cli.Commands;
@@ -13,7 +14,7 @@ public static class DoctorCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("doctor", "Print OS, libstdc++, the TorchSharp shim and libtorch in use, threads, the CPU kernel's vector width and CUDA devices; exit 0 when tensors work (a bad MTSNN_* setting: one line on stderr, exit 2, as for every command).");
+        var cmd = new Command("doctor", "Print OS, libstdc++, the TorchSharp shim and libtorch in use, threads, the CPU kernel's vector width, CUDA devices and every MTSNN_* setting (its value, or the default, and where it came from); exit 0 when tensors work (a bad MTSNN_* setting: one line on stderr, exit 2, as for every command).");
         cmd.SetAction(parse => Run(parse.InvocationConfiguration.Output));
         return cmd;
     }
@@ -42,13 +43,21 @@ public static class DoctorCommand
         o.WriteLine(why.Length == 0 ? $"CUDA:        {torch.cuda.device_count()} device(s)" : $"CUDA:        none ({why})");
         bool ok = sum == 20f;
         o.WriteLine($"tensors:     {(ok ? "ok" : $"WRONG (2*(1+2+3+4) gave {sum})")}");
+        Settings(o);
         return ok ? 0 : 1;
+    }
+
+    /// <summary>Every <c>MTSNN_*</c> setting, one per line: its value (or the default) and where it came from.</summary>
+    private static void Settings(TextWriter o)
+    {
+        o.WriteLine("settings:");
+        foreach (var s in MtSnnSettings.Current.All) o.WriteLine($"  {s}");
     }
 
     /// <summary>Prints the fused CPU kernel's vector width (the setting was checked before the command ran).</summary>
     private static void CpuKernelWidth(TextWriter o)
     {
-        string? setting = Environment.GetEnvironmentVariable(CpuNeuronKernel.VectorBitsVariable);
+        string? setting = MtSnnSettings.Current[CpuNeuronKernel.VectorBitsVariable].Raw;
         string source = string.IsNullOrWhiteSpace(setting) ? "from the hardware" : $"{CpuNeuronKernel.VectorBitsVariable}={setting}";
         string hardware = $"Vector512 accelerated: {(Vector512.IsHardwareAccelerated ? "yes" : "no")}";
         int bits = CpuNeuronKernel.VectorBits;

@@ -20,8 +20,8 @@ public sealed record DatasetOptions
 
     /// <summary>Explicit folder (the CLI's <c>--data DIR</c>): the data set's files are looked for in DIR, then DIR/NAME. Searched first.</summary>
     public string? Dir { get; init; }
-    /// <summary>The data root from the environment (default: <c>$MTSNN_DATA</c> when the record is created). Searched second, as ROOT/NAME.</summary>
-    public string? EnvironmentDir { get; init; } = Environment.GetEnvironmentVariable(DataVariable) is { Length: > 0 } v ? v : null;
+    /// <summary>The data root from the environment (default: <c>$MTSNN_DATA</c>, <see cref="Settings.MtSnnSettings.DataRoot"/>). Searched second, as ROOT/NAME.</summary>
+    public string? EnvironmentDir { get; init; } = Settings.MtSnnSettings.Current.DataRoot;
     /// <summary>Also search the folder a system package installs to (e.g. /usr/share/datasets/fashion-mnist). Default true.</summary>
     public bool SearchSystemDirs { get; init; } = true;
     /// <summary>Download missing Fashion-MNIST / MNIST files from the official mirror (SHA-256 verified). Default true.</summary>
@@ -63,8 +63,6 @@ public sealed record DatasetOptions
         if (DownloadDir is not null) return DownloadDir;
         if (Dir is not null) return Dir;
         if (EnvironmentDir is not null) return Path.Combine(EnvironmentDir, name);
-        string cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x
-            ? x : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cache, "mtsnn", name);
+        return Path.Combine(Settings.MtSnnSettings.UserCacheRoot(), name);
     }
 }

@@ -44,7 +44,7 @@ public sealed unsafe class MpiCollectives : ICollectives
     /// <exception cref="NativeCollectiveException">The library is missing or is not Open MPI; the message says what to install or set.</exception>
     public MpiCollectives(string? libraryPath = null, MpiJoin? join = null)
     {
-        libraryPath ??= Environment.GetEnvironmentVariable(LibraryVariable);
+        libraryPath ??= MtSnn.Settings.MtSnnSettings.Current.MpiLibrary;
         var (lib, path) = NativeLoader.OpenFirst(Candidates(libraryPath), reasons => new NativeCollectiveException(
             $"Open MPI not found ({string.Join("; ", reasons)}): install it (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev) or set {LibraryVariable} to its libmpi.so"));
         _path = path;

@@ -52,7 +52,7 @@ public sealed unsafe class NcclCollectives : ICollectives
     private NcclCollectives(LaunchEnvironment env, Device device, TimeSpan timeout)
     {
         var (lib, path) = NativeLoader.OpenFirst(
-            Candidates(Environment.GetEnvironmentVariable(LibraryVariable), Environment.GetEnvironmentVariable(MtSnn.Native.TorchRuntime.LibTorchVariable)),
+            Candidates(MtSnn.Settings.MtSnnSettings.Current.NcclLibrary, MtSnn.Settings.MtSnnSettings.Current.LibTorchDir),
             reasons => new NativeCollectiveException($"NCCL not found ({string.Join("; ", reasons)}): install PyTorch's CUDA wheel (nvidia-nccl-cu12) or the libnccl2 package, or set {LibraryVariable} to libnccl.so.2"));
         nint E(string s) => NativeLoader.Export(lib, path, s);
         _allreduce = (delegate* unmanaged<nint, nint, nuint, int, int, nint, nint, int>)E("ncclAllReduce");

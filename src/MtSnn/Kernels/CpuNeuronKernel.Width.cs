@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using MtSnn.Settings;
 
 namespace MtSnn.Kernels;
 
@@ -8,19 +9,13 @@ public static partial class CpuNeuronKernel
     /// <summary>Environment variable that forces the vector width: <c>256</c> or <c>512</c>.</summary>
     public const string VectorBitsVariable = "MTSNN_CPU_VECTOR_BITS";
 
-    private static readonly Lazy<int> s_vectorBits = new(() =>
-        ChooseVectorBits(Environment.GetEnvironmentVariable(VectorBitsVariable), Vector512.IsHardwareAccelerated));
-
-    [ThreadStatic] private static int t_vectorBitsOverride;
-    [ThreadStatic] private static int t_lastVectorBits;
-
     /// <summary>
     /// Bits per vector the kernel runs with in this process (float lanes = bits / 32): 512 where
-    /// <see cref="Vector512.IsHardwareAccelerated"/>, else 256; <see cref="VectorBitsVariable"/> (256 or 512) overrides.
-    /// Throws <see cref="ArgumentException"/> for any other value of the variable and <see cref="NotSupportedException"/>
-    /// when it asks for 512 on hardware without 512-bit vectors (no silent fallback).
+    /// <see cref="Vector512.IsHardwareAccelerated"/>, else 256; <see cref="VectorBitsVariable"/> (256 or 512) overrides
+    /// (<see cref="MtSnnSettings.CpuVectorBits"/>, parsed once). Throws <see cref="SettingException"/> for any other value
+    /// of the variable, or when it asks for 512 on hardware without 512-bit vectors (no silent fallback).
     /// </summary>
-    public static int VectorBits => s_vectorBits.Value;
+    public static int VectorBits => MtSnnSettings.Current.CpuVectorBits;
 
     /// <summary>The width rule of <see cref="VectorBits"/> for a given variable value and hardware.</summary>
     internal static int ChooseVectorBits(string? setting, bool has512)
@@ -36,31 +31,37 @@ public static partial class CpuNeuronKernel
     }
 
     /// <summary>
-    /// Runs the kernel at <paramref name="bits"/> (256 or 512) on this thread until the returned scope is disposed
-    /// (tests; 512 then runs even without hardware support, on the runtime's software vectors).
+    /// Runs the kernel at <paramref name="bits"/> (256 or 512) on this thread until the returned probe is disposed, and
+    /// records the width of each call in it (tests; 512 then runs even without hardware support, on the runtime's
+    /// software vectors).
     /// </summary>
-    internal static VectorBitsScope UseVectorBits(int bits)
+    internal static CpuKernelProbe UseVectorBits(int bits)
     {
         if (bits is not (256 or 512)) throw new ArgumentException($"vector bits must be 256 or 512 (got {bits})");
-        int previous = t_vectorBitsOverride;
-        t_vectorBitsOverride = bits;
-        return new VectorBitsScope(previous);
+        return new CpuKernelProbe(bits);
     }
 
-    /// <summary>The width the last kernel call on this thread ran with (tests reset it to 0 and read it back).</summary>
-    internal static int LastVectorBits { get => t_lastVectorBits; set => t_lastVectorBits = value; }
+    /// <summary>Records the width of each call on this thread, without changing it, until the returned probe is disposed (tests).</summary>
+    internal static CpuKernelProbe Observe() => new(0);
 
-    /// <summary>Restores the previous width override when disposed.</summary>
-    internal readonly struct VectorBitsScope(int previous) : IDisposable
+    /// <summary>The width the last kernel call on this thread ran with, in this thread's innermost probe (tests reset it to 0 and read it back).</summary>
+    /// <exception cref="InvalidOperationException">No probe is installed on this thread (<see cref="UseVectorBits"/>, <see cref="Observe"/>).</exception>
+    internal static int LastVectorBits
     {
-        public void Dispose() => t_vectorBitsOverride = previous;
+        get => Probe().LastVectorBits;
+        set => Probe().LastVectorBits = value;
     }
 
-    /// <summary>The width for this call: the thread's override, else <see cref="VectorBits"/>.</summary>
+    private static CpuKernelProbe Probe() => CpuKernelProbe.Current
+        ?? throw new InvalidOperationException("no CPU kernel probe on this thread (CpuNeuronKernel.UseVectorBits or Observe installs one)");
+
+    /// <summary>The width for this call: a test probe's override, else <see cref="VectorBits"/>. Read once per call, before the loops.</summary>
     private static bool Use512()
     {
-        int bits = t_vectorBitsOverride != 0 ? t_vectorBitsOverride : VectorBits;
-        t_lastVectorBits = bits;
+        var probe = CpuKernelProbe.Current;   // one static read while no test installed a probe
+        if (probe is null) return VectorBits == 512;
+        int bits = probe.VectorBits != 0 ? probe.VectorBits : VectorBits;
+        probe.LastVectorBits = bits;
         return bits == 512;
     }
 }

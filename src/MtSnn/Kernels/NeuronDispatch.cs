@@ -1,5 +1,6 @@
 using MtSnn.Kernels.Cuda;
 using MtSnn.Neurons;
+using MtSnn.Settings;
 using static TorchSharp.torch;
 
 namespace MtSnn.Kernels;
@@ -31,11 +32,17 @@ public static class NeuronDispatch
     /// <summary>Environment variable that sets <see cref="Default"/> at start-up.</summary>
     public const string Variable = "MTSNN_NEURON_BACKEND";
 
-    /// <summary>The backend used when a module asks for <see cref="NeuronBackend.Auto"/>.</summary>
-    /// <exception cref="ArgumentException">The environment variable holds another value (read at first use, not in a static initialiser).</exception>
+    /// <summary>The allowed values of <see cref="Variable"/>, for messages.</summary>
+    public const string AllowedValues = "auto, reference, fused";
+
+    /// <summary>
+    /// The backend used when a module asks for <see cref="NeuronBackend.Auto"/>: the value set here, else
+    /// <see cref="MtSnnSettings.NeuronBackend"/> (<c>MTSNN_NEURON_BACKEND</c>, parsed once with the other settings).
+    /// </summary>
+    /// <exception cref="SettingException">Nothing was set here and the environment variable holds another value.</exception>
     public static NeuronBackend Default
     {
-        get => _default ??= Parse(Environment.GetEnvironmentVariable(Variable));
+        get => _default ?? MtSnnSettings.Current.NeuronBackend;
         set => _default = value;
     }
 
@@ -47,7 +54,7 @@ public static class NeuronDispatch
         "" or "auto" => NeuronBackend.Auto,
         "reference" or "ref" => NeuronBackend.Reference,
         "fused" => NeuronBackend.Fused,
-        _ => throw new ArgumentException($"invalid {Variable} '{name}' (allowed: auto, reference, fused)"),
+        _ => throw new ArgumentException($"invalid {Variable} '{name}' (allowed: {AllowedValues})"),
     };
 
     /// <summary>Why the last Auto choice ran the reference instead of a fused kernel it would otherwise have used (a CUDA tensor without the runtime, a custom surrogate; null: it has not happened).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using MtSnn.Settings;
 
 namespace MtSnn.Native;
 
@@ -73,11 +74,14 @@ public static partial class CpuAllocator
     private static Timer? s_timer;
     private static readonly Lock Gate = new();
 
-    /// <summary>The mode <see cref="Variable"/> asks for (unset or blank: <see cref="CpuAllocatorMode.Capped"/> on glibc, <see cref="CpuAllocatorMode.System"/> elsewhere); throws <see cref="NativeRuntimeException"/> for any other value.</summary>
-    public static CpuAllocatorMode Mode => Parse(Environment.GetEnvironmentVariable(Variable)) ?? (IsGlibc ? CpuAllocatorMode.Capped : CpuAllocatorMode.System);
+    /// <summary>The mode <see cref="Variable"/> asks for (<see cref="MtSnnSettings.Allocator"/>; unset or blank: <see cref="PlatformDefault"/>); throws <see cref="SettingException"/> for any other value.</summary>
+    public static CpuAllocatorMode Mode => MtSnnSettings.Current.Allocator;
 
-    /// <summary>The cap in bytes that <see cref="CapVariable"/> asks for, or the default; throws <see cref="NativeRuntimeException"/> for a bad value.</summary>
-    public static long Cap => ParseCap(Environment.GetEnvironmentVariable(CapVariable), MemoryLimit);
+    /// <summary>The cap in bytes that <see cref="CapVariable"/> asks for, or the default (<see cref="MtSnnSettings.AllocatorCap"/>); throws <see cref="SettingException"/> for a bad value.</summary>
+    public static long Cap => MtSnnSettings.Current.AllocatorCap;
+
+    /// <summary>The mode when <see cref="Variable"/> is unset: <see cref="CpuAllocatorMode.Capped"/> on glibc, <see cref="CpuAllocatorMode.System"/> elsewhere.</summary>
+    public static CpuAllocatorMode PlatformDefault => IsGlibc ? CpuAllocatorMode.Capped : CpuAllocatorMode.System;
 
     /// <summary>The memory this process may use: the physical memory or the container's limit, as the .NET GC sees it.</summary>
     public static long MemoryLimit => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
@@ -100,7 +104,7 @@ public static partial class CpuAllocator
             ? $"glibc, freed memory retained without a cap ({Variable}=retain)"
             : OperatingSystem.IsLinux() ? $"glibc default ({Variable}=system)" : $"C runtime default (no glibc; {Variable}=system)";
 
-    private static string CapOrigin() => Environment.GetEnvironmentVariable(CapVariable) is { } s && !string.IsNullOrWhiteSpace(s)
+    private static string CapOrigin() => MtSnnSettings.Current[CapVariable].Raw is { } s && !string.IsNullOrWhiteSpace(s)
         ? $"{CapVariable}={s.Trim()}"
         : $"1/{DefaultCapDivisor} of {Mib(MemoryLimit)}; {CapVariable} overrides";
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 
 using MtSnn.IO;
+using MtSnn.Settings;
 
 namespace MtSnn.Native;
 
@@ -82,18 +83,7 @@ public static class ShimRepair
     }
 
     /// <summary>The default cache folder: $MTSNN_CACHE, else $XDG_CACHE_HOME/mtsnn, else ~/.cache/mtsnn; plus native/.</summary>
-    public static string DefaultCacheRoot()
-    {
-        string? root = Environment.GetEnvironmentVariable("MTSNN_CACHE");
-        if (string.IsNullOrEmpty(root))
-        {
-            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            root = string.IsNullOrEmpty(xdg)
-                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "mtsnn")
-                : Path.Combine(xdg, "mtsnn");
-        }
-        return Path.Combine(root, "native");
-    }
+    public static string DefaultCacheRoot() => Path.Combine(MtSnnSettings.Current.CacheRoot, "native");
 
     private static byte[]? TryReadValidCache(string path, int expectedLength)
     {

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using MtSnn.Settings;
 using TorchSharp;
 
 namespace MtSnn.Native;
@@ -35,7 +36,7 @@ public static class TorchRuntime
     internal static void OnModuleLoad()
     {
         try { EnsureInitialized(); }
-        catch (NativeRuntimeException) { /* remembered in _failure and rethrown by the next explicit call */ }
+        catch (Exception e) when (e is NativeRuntimeException or SettingException) { /* remembered in _failure and rethrown by the next explicit call */ }
     }
 
     /// <summary>Prepares the native runtime once; later calls return the same report (or rethrow the same failure).</summary>
@@ -55,7 +56,7 @@ public static class TorchRuntime
                 _failure = new NativeRuntimeException($"MtSnn could not prepare TorchSharp's native runtime: {e.Message}", e);
                 throw _failure;
             }
-            catch (NativeRuntimeException e)
+            catch (Exception e) when (e is NativeRuntimeException or SettingException)   // a bad MTSNN_MALLOC or MTSNN_MALLOC_CAP: its one line
             {
                 _failure = e;
                 throw;
@@ -92,7 +93,7 @@ public static class TorchRuntime
         }
 
         var preloaded = new List<string>();
-        string? custom = Environment.GetEnvironmentVariable(LibTorchVariable);
+        string? custom = MtSnnSettings.Current.LibTorchDir;
         if (!string.IsNullOrEmpty(custom)) preloaded.AddRange(PreloadLibTorch(custom));
         return new RuntimeReport(stdcxx, repairs, preloaded, string.IsNullOrEmpty(custom) ? null : custom);
     }

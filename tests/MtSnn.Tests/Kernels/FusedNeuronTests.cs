@@ -1,5 +1,4 @@
 using MtSnn.Kernels;
-using MtSnn.Kernels.Benchmarking;
 using MtSnn.Neurons;
 using TorchSharp;
 using Xunit;

@@ -52,7 +52,7 @@ public class VectorWidthTests
             using (CpuNeuronKernel.UseVectorBits(512)) Run(512);
             Run(256);
         }
-        Run(CpuNeuronKernel.VectorBits);
+        using (CpuNeuronKernel.Observe()) Run(CpuNeuronKernel.VectorBits);
         Assert.Throws<ArgumentException>(() => CpuNeuronKernel.UseVectorBits(128));
 
         static void Run(int expected)

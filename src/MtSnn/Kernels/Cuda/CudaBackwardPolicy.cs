@@ -1,3 +1,5 @@
+using MtSnn.Settings;
+
 namespace MtSnn.Kernels.Cuda;
 
 /// <summary>
@@ -8,7 +10,8 @@ namespace MtSnn.Kernels.Cuda;
 /// longer sequences use store-H).
 /// <para>Traffic per neuron-step with storage element size <c>s</c>: store-H <c>4 s + 8</c> bytes (X, O, H written;
 /// H, dL/dO read, dL/dX written: 24 in float32, 16 in float16/bfloat16), recompute <c>5 s</c> (X, O; X, dL/dO, dL/dX:
-/// 20 in float32, 10 in float16/bfloat16); see <see cref="Benchmarking.CudaBenchmarkTarget.BytesPerNeuronStep"/>.
+/// 20 in float32, 10 in float16/bfloat16); <c>mtsnn bench neuron --device cuda</c> reports both (<c>bytes_per_neuron_step</c>,
+/// <c>recompute_bytes_per_neuron_step</c>).
 /// Memory held between forward and backward: H (<c>4 T N</c> bytes, a new tensor) versus X (<c>s T N</c>, the input).</para>
 /// <para>The default is store-H until a GPU measurement decides: <c>MTSNN_CUDA_BACKWARD=auto</c> (or unset) means
 /// <see cref="Measured"/>, which is store-H for now; a GPU session that times both variants
@@ -16,7 +19,7 @@ namespace MtSnn.Kernels.Cuda;
 /// </summary>
 public static class CudaBackwardPolicy
 {
-    /// <summary>Environment variable read (once, at first use) for <see cref="Default"/>: <c>store</c>, <c>recompute</c> or <c>auto</c>.</summary>
+    /// <summary>Environment variable for <see cref="Default"/> (parsed once, by <see cref="MtSnnSettings"/>): <c>store</c>, <c>recompute</c> or <c>auto</c>.</summary>
     public const string Variable = "MTSNN_CUDA_BACKWARD";
 
     /// <summary>The allowed values of <see cref="Variable"/>, for messages.</summary>
@@ -28,15 +31,23 @@ public static class CudaBackwardPolicy
     private static BackwardState? _default;
 
     /// <summary>
-    /// The state the CUDA path keeps when none is asked for; from <c>$MTSNN_CUDA_BACKWARD</c> (unset or empty: <c>auto</c>)
-    /// until set.
+    /// The state the CUDA path keeps when none is asked for: the value set here, else <see cref="MtSnnSettings.CudaBackward"/>
+    /// (<c>$MTSNN_CUDA_BACKWARD</c>; unset or empty: <c>auto</c>).
     /// </summary>
-    /// <exception cref="ArgumentException">The environment variable holds another value (the message names the allowed ones).</exception>
+    /// <exception cref="SettingException">Nothing was set here and the environment variable holds another value (the message names the allowed ones).</exception>
     public static BackwardState Default
     {
-        get => _default ??= Parse(Environment.GetEnvironmentVariable(Variable));
+        get => _default ?? MtSnnSettings.Current.CudaBackward;
         set => _default = value;
     }
+
+    /// <summary>The name of a state as <see cref="Variable"/> spells it: <c>store</c> or <c>recompute</c>.</summary>
+    public static string Name(BackwardState state) => state switch
+    {
+        BackwardState.StoreH => "store",
+        BackwardState.Recompute => "recompute",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, $"unknown backward state {state}"),
+    };
 
     /// <summary>Parses <c>store</c> (also <c>store-h</c>), <c>recompute</c> or <c>auto</c> (null or empty: <c>auto</c> = <see cref="Measured"/>).</summary>
     /// <exception cref="ArgumentException">Any other value.</exception>

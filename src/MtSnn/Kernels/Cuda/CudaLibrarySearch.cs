@@ -55,7 +55,7 @@ public static class CudaLibrarySearch
 
     /// <summary>The candidates for this process's environment.</summary>
     public static IReadOnlyList<string> NvrtcCandidates() =>
-        NvrtcCandidates(Environment.GetEnvironmentVariable(MtSnn.Native.TorchRuntime.LibTorchVariable),
+        NvrtcCandidates(MtSnn.Settings.MtSnnSettings.Current.LibTorchDir,
             Environment.GetEnvironmentVariable("LD_LIBRARY_PATH"), File.Exists, ListFiles);
 
     /// <summary>The NVRTC builtins libraries in <paramref name="dir"/> (loaded first so NVRTC finds them by soname).</summary>

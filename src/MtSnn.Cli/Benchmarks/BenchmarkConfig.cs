@@ -1,8 +1,9 @@
 using System.Text.Json.Serialization;
+using MtSnn.Kernels;
 using MtSnn.Neurons;
 using static TorchSharp.torch;
 
-namespace MtSnn.Kernels.Benchmarking;
+namespace MtSnn.Cli.Benchmarks;
 
 /// <summary>A composed (reference) neuron to compare against: <c>(x, v0, options, plifA, vth) -&gt; (O, V_last)</c>, differentiable.</summary>
 public delegate (Tensor Output, Tensor VLast) ReferenceImplementation(Tensor x, Tensor v0, NeuronOptions options, Tensor? plifA, Tensor? vth);

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using MtSnn.Kernels;
 using MtSnn.Neurons;
 using static TorchSharp.torch;
 
-namespace MtSnn.Kernels.Benchmarking;
+namespace MtSnn.Cli.Benchmarks;
 
 /// <summary>
 /// Times the fused CPU neuron (forward + backward over all T) against a composed reference in the same process,

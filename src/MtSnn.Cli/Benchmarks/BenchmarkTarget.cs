@@ -1,7 +1,7 @@
 using MtSnn.Neurons;
 using static TorchSharp.torch;
 
-namespace MtSnn.Kernels.Benchmarking;
+namespace MtSnn.Cli.Benchmarks;
 
 /// <summary>
 /// The fused kernels of one case, prepared on preallocated buffers: <see cref="Forward"/> runs the forward over all

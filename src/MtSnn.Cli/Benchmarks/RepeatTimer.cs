@@ -2,7 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MtSnn.Kernels.Benchmarking;
+namespace MtSnn.Cli.Benchmarks;
 
 /// <summary>The per-run times of one measured body, in milliseconds, with their median and spread.</summary>
 public sealed record TimingSamples

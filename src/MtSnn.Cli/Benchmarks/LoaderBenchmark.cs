@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using MtSnn.Data;
 
-namespace MtSnn.Data;
+namespace MtSnn.Cli.Benchmarks;
 
 /// <summary>Throughput of a <see cref="DataLoader"/>: images per second over repeated passes, median and spread.</summary>
 /// <param name="Label">What was measured.</param>

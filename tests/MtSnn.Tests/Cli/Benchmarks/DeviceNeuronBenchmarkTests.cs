@@ -1,12 +1,13 @@
 using System.Text.Json;
-using MtSnn.Kernels.Benchmarking;
+using MtSnn.Cli.Benchmarks;
+using MtSnn.Kernels;
 using MtSnn.Kernels.Cuda;
 using MtSnn.Neurons;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace MtSnn.Tests.Kernels.Benchmarking;
+namespace MtSnn.Tests.Cli.Benchmarks;
 
 /// <summary>
 /// The device benchmark harness run on the CPU with a stand-in for the raw kernels (the CUDA run differs only in its

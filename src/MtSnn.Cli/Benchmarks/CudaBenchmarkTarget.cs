@@ -1,9 +1,10 @@
+using MtSnn.Kernels;
 using MtSnn.Kernels.Cuda;
 using MtSnn.Neurons;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MtSnn.Kernels.Benchmarking;
+namespace MtSnn.Cli.Benchmarks;
 
 /// <summary>
 /// The CUDA target of <see cref="DeviceNeuronBenchmark"/>: the raw kernels are <see cref="CudaNeuronKernel.Forward"/> and

@@ -1,7 +1,8 @@
+using MtSnn.Kernels;
 using MtSnn.Neurons;
 using static TorchSharp.torch;
 
-namespace MtSnn.Kernels.Benchmarking;
+namespace MtSnn.Cli.Benchmarks;
 
 /// <summary>
 /// The neuron benchmark on tensors of any device (the CUDA run: <see cref="CudaBenchmarkTarget"/>): per case, with

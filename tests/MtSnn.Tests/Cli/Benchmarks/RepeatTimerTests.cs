@@ -1,7 +1,7 @@
-using MtSnn.Kernels.Benchmarking;
+using MtSnn.Cli.Benchmarks;
 using Xunit;
 
-namespace MtSnn.Tests.Kernels.Benchmarking;
+namespace MtSnn.Tests.Cli.Benchmarks;
 
 /// <summary>The shared measuring loop against a fake clock and a fake device barrier.</summary>
 public class RepeatTimerTests
