@@ -9,8 +9,19 @@ namespace MtSnn.Data;
 /// </summary>
 public static class DataSets
 {
+    /// <summary>Every data set <see cref="Open"/> knows: its name and how it opens a split (adding one = one line here and its reader).</summary>
+    private static readonly (string Name, Func<DatasetSplit, DatasetOptions, IImageDataset> Open)[] Entries =
+    [
+        ("digits", (split, _) => DigitsDataset.Open(split)),
+        ("fashion-mnist", (split, options) => IdxDatasets.Open(IdxCollection.FashionMnist, split, options)),
+        ("mnist", (split, options) => IdxDatasets.Open(IdxCollection.Mnist, split, options)),
+        ("cifar10", OpenCifar10),
+        ("cifar100", OpenCifar100),
+        ("imagefolder", OpenImageFolder),
+    ];
+
     /// <summary>The names <see cref="Open"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["digits", "fashion-mnist", "mnist", "cifar10", "cifar100", "imagefolder"];
+    public static IReadOnlyList<string> Names { get; } = [.. Entries.Select(e => e.Name)];
 
     /// <summary>
     /// Opens <paramref name="split"/> of data set <paramref name="name"/> (case-insensitive). <paramref name="dir"/>, when
@@ -22,16 +33,10 @@ public static class DataSets
         ArgumentNullException.ThrowIfNull(name);
         options = (options ?? new DatasetOptions()) with { Dir = dir ?? options?.Dir };
         options.Validate();
-        return name.ToLowerInvariant() switch
-        {
-            "digits" => DigitsDataset.Open(split),
-            "fashion-mnist" => IdxDatasets.Open(IdxCollection.FashionMnist, split, options),
-            "mnist" => IdxDatasets.Open(IdxCollection.Mnist, split, options),
-            "cifar10" => OpenCifar10(split, options),
-            "cifar100" => OpenCifar100(split, options),
-            "imagefolder" => OpenImageFolder(split, options),
-            _ => throw new DatasetException($"unknown data set '{name}'; allowed: {string.Join(", ", Names)}"),
-        };
+        string key = name.ToLowerInvariant();
+        foreach (var (n, open) in Entries)
+            if (n == key) return open(split, options);
+        throw new DatasetException($"unknown data set '{name}'; allowed: {string.Join(", ", Names)}");
     }
 
     private static IImageDataset OpenCifar10(DatasetSplit split, DatasetOptions options)
