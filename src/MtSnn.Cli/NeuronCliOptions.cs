@@ -26,7 +26,7 @@ public sealed class NeuronCliOptions
     public Option<bool> NoDecayInput { get; } = new("--no-decay-input") { Description = "LIF charge H = V - (V - V_reset)/tau + X instead of H = V + (X - (V - V_reset))/tau." };
     public Option<string> SurrogateWidth { get; } = Choice("--surrogate-width", "Per-level surrogate width: fixed (every level the same) or spacing (level k stretched to its threshold spacing d_k, unit area: dS_k/du = g(u/d_k)/d_k).", "fixed", "fixed", "spacing");
     public Option<bool> NormalizeLevelGradient { get; } = new("--normalize-level-gradient") { Description = "Divide every level's surrogate by sum_k lambda_k, so dO/dH has a single threshold's area." };
-    public Option<string> Surrogate { get; } = new("--surrogate") { Description = "Surrogate gradient: atan | sigmoid | rectangle | triangle | piecewise-quadratic | fast-sigmoid, optionally name:parameter (e.g. atan:2).", DefaultValueFactory = _ => "atan" };
+    public Option<string> Surrogate { get; } = new("--surrogate") { Description = $"Surrogate gradient: {string.Join(" | ", Surrogates.All.Select(k => k.Name))}, optionally name:parameter (e.g. atan:2).", DefaultValueFactory = _ => "atan" };
 
     /// <summary>Adds every option to <paramref name="cmd"/>.</summary>
     public void AddTo(Command cmd)
@@ -82,7 +82,7 @@ public sealed class NeuronCliOptions
             Reset = reset,
             DetachReset = p.GetValue(DetachReset),
             DecayInput = !p.GetValue(NoDecayInput),
-            Surrogate = Neurons.Surrogate.Parse(colon < 0 ? sur : sur[..colon], surParam),
+            Surrogate = Surrogates.Parse(colon < 0 ? sur : sur[..colon], surParam),
             SurrogateWidth = Enum.Parse<Neurons.SurrogateWidth>(p.GetValue(SurrogateWidth)!, ignoreCase: true),
             NormalizeLevelGradient = p.GetValue(NormalizeLevelGradient),
         }.Validate();

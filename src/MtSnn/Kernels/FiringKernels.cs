@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MtSnn.Neurons;
 
 namespace MtSnn.Kernels;
 
@@ -21,7 +22,7 @@ internal unsafe interface IFiringKernel
     /// </summary>
     static abstract unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
-        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel;
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateDerivative;
 }
 
 /// <summary>
@@ -54,7 +55,7 @@ internal readonly struct ParallelFiring : IFiringKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
-        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateDerivative
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales,
             si = levels.SurrogateInverseWidths, sg = levels.SurrogateGains;
@@ -121,7 +122,7 @@ internal readonly struct CascadeFiring : IFiringKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
-        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateDerivative
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales,
             si = levels.SurrogateInverseWidths, sg = levels.SurrogateGains;

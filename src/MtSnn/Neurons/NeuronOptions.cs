@@ -150,8 +150,8 @@ public sealed record NeuronOptions
         if (Dynamics != Dynamics.IF && (!double.IsFinite(Tau) || Tau <= 1)) Fail($"tau must be finite and > 1 (got {Tau})");
         if (!double.IsFinite(VReset)) Fail($"V_reset must be finite (got {VReset})");
         if (VInit is { } vi && !double.IsFinite(vi)) Fail($"V_init must be finite (got {vi})");
-        if (Surrogate is null) Fail($"surrogate must be set (allowed: {Surrogate.BuiltInNames})");
-        if (Surrogate is LevelSurrogate) Fail($"surrogate must be a plain surrogate ({Surrogate.BuiltInNames}); per-level scaling is SurrogateWidth and NormalizeLevelGradient");
+        if (Surrogate is null) Fail($"surrogate must be set (allowed: {Surrogates.Names})");
+        if (Surrogate is LevelSurrogate) Fail($"surrogate must be a plain surrogate ({Surrogates.Names}); per-level scaling is SurrogateWidth and NormalizeLevelGradient");
         if (!Enum.IsDefined(SurrogateWidth)) Fail($"unknown surrogate width {SurrogateWidth} (allowed: fixed, spacing)");
         if (EffectivePreset == ThresholdPreset.Explicit)
         {

@@ -64,23 +64,14 @@ public static class NeuronOptionsJson
             Reset = Str(json, "reset") is { } r ? EnumName.Parse<ResetMode>(r, "reset") : null,
             DetachReset = json["detach-reset"]?.GetValue<bool>() ?? false,
             DecayInput = !(json["no-decay-input"]?.GetValue<bool>() ?? false),
-            Surrogate = Surrogate.Parse(colon < 0 ? sur : sur[..colon], colon < 0 ? null : double.Parse(sur[(colon + 1)..], CultureInfo.InvariantCulture)),
+            Surrogate = Surrogates.Parse(colon < 0 ? sur : sur[..colon], colon < 0 ? null : double.Parse(sur[(colon + 1)..], CultureInfo.InvariantCulture)),
             SurrogateWidth = Str(json, "surrogate-width") is { } sw ? EnumName.Parse<SurrogateWidth>(sw, "surrogate-width") : SurrogateWidth.Fixed,
             NormalizeLevelGradient = json["normalize-level-gradient"]?.GetValue<bool>() ?? false,
         }.Validate();
     }
 
     /// <summary>The command-line spelling <c>name:parameter</c> of a surrogate.</summary>
-    public static string SurrogateName(Surrogate s) => s switch
-    {
-        ATan a => $"atan:{R(a.Alpha)}",
-        Sigmoid g => $"sigmoid:{R(g.Alpha)}",
-        Rectangle r => $"rectangle:{R(r.Width)}",
-        Triangle t => $"triangle:{R(t.Gamma)}",
-        PiecewiseQuadratic p => $"piecewise-quadratic:{R(p.Alpha)}",
-        FastSigmoid f => $"fast-sigmoid:{R(f.Slope)}",
-        _ => throw new ArgumentException($"surrogate {s.GetType().Name} has no command-line name"),
-    };
+    public static string SurrogateName(Surrogate s) => Surrogates.Format(s);
 
     private static string? Str(JsonObject json, string key) => json[key]?.GetValue<string>();
 

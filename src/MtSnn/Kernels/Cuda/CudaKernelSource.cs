@@ -74,7 +74,7 @@ public static partial class CudaKernelSource
     {
         ArgumentNullException.ThrowIfNull(spec);
         var o = spec.Options;
-        bool soft = o.EffectiveReset == ResetMode.Soft, detach = o.DetachReset, needBeta = spec.RuntimePlifA, recompute = spec.Recomputes;
+        bool soft = IsSoft(o.EffectiveReset), detach = o.DetachReset, needBeta = spec.RuntimePlifA, recompute = spec.Recomputes;
         var (dhdx, dhdv) = ChargeDerivatives(o);
         string previousH = recompute ? "hs_[t - 1]" : "hs[at - n]";
         string previous = needBeta
@@ -181,8 +181,9 @@ public static partial class CudaKernelSource
         """;
 
     /// <summary>Fire backward (statements): sets <c>g_h</c>, <c>o_t</c>, <c>s_any</c>, subtracts the thresholds' share from <c>g_vth</c>.</summary>
-    private static string FireBackward(NeuronOptions o) => o.Mode == FiringMode.Cascade
-        ? """
+    private static string FireBackward(NeuronOptions o) => o.Mode switch
+    {
+        FiringMode.Cascade => """
                       {
                           float u_[MT_K], sp_[MT_K], r_ = h, fired_ = 0.0f;
                           #pragma unroll
@@ -211,8 +212,8 @@ public static partial class CudaKernelSource
                           g_vth -= gth_;
                           g_h = gr_;
                       }
-          """
-        : """
+          """,
+        FiringMode.Single or FiringMode.Parallel => """
                       {
                           float gth_ = 0.0f, s_ = 0.0f;
                           g_h = 0.0f;
@@ -231,7 +232,9 @@ public static partial class CudaKernelSource
                           g_vth -= gth_;
                           s_any = s_;
                       }
-          """;
+          """,
+        _ => throw UnknownOption.Of(o.Mode, "firing mode"),
+    };
 
     private static CudaKernelCode Assemble(CudaKernelSpec spec, string prefix, string body)
     {
