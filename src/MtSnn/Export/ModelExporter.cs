@@ -63,19 +63,20 @@ public static class ModelExporter
         {
             Dynamics.PLIF => 1.0 / (1.0 + Math.Exp(-node.PlifA!.to_type(float64).item<double>())),
             Dynamics.LIF => 1.0 / o.Tau,
-            _ => 0.5,
+            Dynamics.IF => 0.5,
+            _ => throw UnknownOption.Of(o.Dynamics, "dynamics"),
         };
         return new NeuronSpec
         {
-            Dynamics = o.Dynamics switch { Dynamics.IF => NeuronDynamics.IF, Dynamics.LIF => NeuronDynamics.LIF, _ => NeuronDynamics.PLIF },
-            Mode = o.Mode switch { FiringMode.Single => NeuronFiring.Single, FiringMode.Parallel => NeuronFiring.Parallel, _ => NeuronFiring.Cascade },
+            Dynamics = o.Dynamics switch { Dynamics.IF => NeuronDynamics.IF, Dynamics.LIF => NeuronDynamics.LIF, Dynamics.PLIF => NeuronDynamics.PLIF, _ => throw UnknownOption.Of(o.Dynamics, "dynamics") },
+            Mode = o.Mode switch { FiringMode.Single => NeuronFiring.Single, FiringMode.Parallel => NeuronFiring.Parallel, FiringMode.Cascade => NeuronFiring.Cascade, _ => throw UnknownOption.Of(o.Mode, "firing mode") },
             Thresholds = [.. o.ThresholdScales.Select(s => vth * s)],
             Weights = o.LevelWeights,
             VThreshold = vth,
             Decay = decay,
             VReset = o.VReset,
             VInit = o.EffectiveVInit,
-            Reset = o.EffectiveReset == ResetMode.Soft ? NeuronReset.Soft : NeuronReset.Hard,
+            Reset = o.EffectiveReset switch { ResetMode.Soft => NeuronReset.Soft, ResetMode.Hard => NeuronReset.Hard, _ => throw UnknownOption.Of(o.EffectiveReset, "reset") },
             DecayInput = o.DecayInput,
         };
     }

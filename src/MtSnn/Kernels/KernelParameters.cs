@@ -19,7 +19,8 @@ public sealed class KernelParameters
         {
             Dynamics.IF => 0.0,
             Dynamics.LIF => 1.0 / options.Tau,
-            _ => 1.0 / (1.0 + Math.Exp(-plifA)),
+            Dynamics.PLIF => 1.0 / (1.0 + Math.Exp(-plifA)),
+            _ => throw UnknownOption.Of(options.Dynamics, "dynamics"),
         };
         var c = options.ThresholdScales;
         var w = options.LevelWeights;

@@ -15,7 +15,7 @@ public static partial class ReferenceNeuron
         FiringMode.Single => FireSingle(h, vth, o.LevelSurrogates[0]),
         FiringMode.Parallel => FireParallel(h, vth, o.ThresholdScales, o.LevelSurrogates),
         FiringMode.Cascade => FireCascade(h, vth, o.ThresholdScales, o.LevelWeights, o.LevelSurrogates),
-        _ => throw new ArgumentException($"unknown firing mode {o.Mode} (allowed: Single, Parallel, Cascade)"),
+        _ => throw UnknownOption.Of(o.Mode, "firing mode"),
     };
 
     /// <summary>Single: <c>S_1 = Step(H - V_th)</c> (with <c>lambda_1 = 1</c>).</summary>
