@@ -29,14 +29,13 @@ public static unsafe partial class CpuNeuronKernel
         else DispatchForward<Vec256>(io, p);
     }
 
-    private static void DispatchForward<TV>(ForwardIo io, KernelParameters p) where TV : unmanaged, IVec<TV>
+    private static void DispatchForward<TV>(ForwardIo io, KernelParameters p) where TV : unmanaged, IVec<TV> =>
+        FiringRules.Select(p.Options.Mode, new ForwardByFiring<TV>(io, p));
+
+    /// <summary>The forward instantiated for one firing rule (<see cref="FiringRules"/>).</summary>
+    private sealed class ForwardByFiring<TV>(ForwardIo io, KernelParameters p) : IFiringVisitor<bool> where TV : unmanaged, IVec<TV>
     {
-        switch (p.Options.Mode)
-        {
-            case FiringMode.Single or FiringMode.Parallel: ForwardF<TV, ParallelFiring>(io, p); break;
-            case FiringMode.Cascade: ForwardF<TV, CascadeFiring>(io, p); break;
-            default: throw UnknownOption.Of(p.Options.Mode, "firing mode");
-        }
+        public bool Visit<TF>() where TF : struct, IFiringKernel { ForwardF<TV, TF>(io, p); return true; }
     }
 
     private static void ForwardF<TV, TF>(ForwardIo io, KernelParameters p) where TV : unmanaged, IVec<TV> where TF : struct, IFiringKernel
@@ -68,12 +67,15 @@ public static unsafe partial class CpuNeuronKernel
     }
 
     private static (double, double) BackwardS<TV, TS>(BackwardIo io, KernelParameters p, TS surrogate)
-        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateDerivative => p.Options.Mode switch
-        {
-            FiringMode.Single or FiringMode.Parallel => BackwardSF<TV, TS, ParallelFiring>(io, p, surrogate),
-            FiringMode.Cascade => BackwardSF<TV, TS, CascadeFiring>(io, p, surrogate),
-            _ => throw UnknownOption.Of(p.Options.Mode, "firing mode"),
-        };
+        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateDerivative =>
+        FiringRules.Select(p.Options.Mode, new BackwardByFiring<TV, TS>(io, p, surrogate));
+
+    /// <summary>The backward instantiated for one surrogate and one firing rule (<see cref="FiringRules"/>).</summary>
+    private sealed class BackwardByFiring<TV, TS>(BackwardIo io, KernelParameters p, TS surrogate) : IFiringVisitor<(double, double)>
+        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateDerivative
+    {
+        public (double, double) Visit<TF>() where TF : struct, IFiringKernel => BackwardSF<TV, TS, TF>(io, p, surrogate);
+    }
 
     private static (double, double) BackwardSF<TV, TS, TF>(BackwardIo io, KernelParameters p, TS surrogate)
         where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateDerivative where TF : struct, IFiringKernel

@@ -139,41 +139,13 @@ public static partial class CudaKernelSource
     internal static string Fire(NeuronOptions o, string h, string output, string sAny, bool writeSpikes)
     {
         string store = writeSpikes ? "if (spikes) spikes[((long long)t * MT_K + k) * n + i] = (unsigned char)s_;" : "";
-        return o.Mode switch
-        {
-            FiringMode.Cascade => $$"""
-                    {{output}} = 0.0f; {{sAny}} = 0.0f;
-                    {
-                        float r_ = {{h}};
-                        #pragma unroll
-                        for (int k = 0; k < MT_K; ++k)
-                        {
-                            float s_ = r_ >= th[k] ? 1.0f : 0.0f;
-                            {{store}}
-                            r_ -= s_ * rs[k];
-                            {{output}} += s_ * w[k];
-                            {{sAny}} = fmaxf({{sAny}}, s_);
-                        }
-                    }
+        return FiringRules.Select(o.Mode, new FireText(h, output, sAny, store));
+    }
 
-            """,
-            FiringMode.Single or FiringMode.Parallel => $$"""
-                    {{output}} = 0.0f;
-                    {
-                        float s_ = 0.0f;
-                        #pragma unroll
-                        for (int k = 0; k < MT_K; ++k)
-                        {
-                            s_ = {{h}} >= th[k] ? 1.0f : 0.0f;
-                            {{store}}
-                            {{output}} += s_ * w[k];
-                        }
-                        {{sAny}} = s_;
-                    }
-
-            """,
-            _ => throw UnknownOption.Of(o.Mode, "firing mode"),
-        };
+    /// <summary>The forward fire statements of one rule (<see cref="IFiringKernel.CudaFire"/>).</summary>
+    private sealed class FireText(string h, string output, string sAny, string store) : IFiringVisitor<string>
+    {
+        public string Visit<TF>() where TF : struct, IFiringKernel => TF.CudaFire(h, output, sAny, store);
     }
 
     /// <summary>The membrane after reset: soft <c>H - V_th O</c>, hard <c>S_any ? V_reset : H</c>.</summary>
