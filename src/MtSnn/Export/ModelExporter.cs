@@ -63,6 +63,8 @@ public static class ModelExporter
     {
         var o = node.Options;
         double vth = node.VThresholdParam is { } p ? p.to_type(float64).item<double>() : o.VThreshold;
+        if (!Enum.IsDefined(o.Mode)) throw UnknownOption.Of(o.Mode, "firing mode");
+        if (!Enum.IsDefined(o.EffectiveReset)) throw UnknownOption.Of(o.EffectiveReset, "reset");
         var spec = new NeuronSpec
         {
             Dynamics = o.Dynamics,
@@ -80,7 +82,7 @@ public static class ModelExporter
             Dynamics.IF => spec,
             Dynamics.LIF => spec with { Decay = 1.0 / o.Tau },
             Dynamics.PLIF => spec with { Decay = NeuronModel.Sigmoid(node.PlifA!.to_type(float64).item<double>()) },
-            _ => throw new ArgumentException($"unknown dynamics {o.Dynamics} (allowed: IF, LIF, PLIF)"),
+            _ => throw UnknownOption.Of(o.Dynamics, "dynamics"),
         };
     }
 

@@ -14,7 +14,7 @@ public static unsafe partial class CpuNeuronKernel
     /// Returns the reduced <c>dL/dbeta</c> and <c>dL/dV_th</c> (summed per chunk in chunk order, so deterministic).
     /// </summary>
     private static (double DBeta, double DVth) BackwardLoop<TV, TS, TF, TC>(BackwardIo io, KernelParameters p, TS surrogate, TC charge)
-        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateKernel where TF : struct, IFiringKernel where TC : struct, IChargeKernel
+        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateDerivative where TF : struct, IFiringKernel where TC : struct, IChargeKernel
     {
         int len = ChunkLength(io.Steps, io.Neurons, TV.Count);
         int chunks = (io.Neurons + len - 1) / len;
@@ -22,7 +22,7 @@ public static unsafe partial class CpuNeuronKernel
         int stride = len + TV.Count;
         bool recompute = io.H == null;
         int scratchLength = recompute ? 2 * io.Steps * stride + stride : 2 * stride;
-        var rule = new BackwardRule(p.Reset == ResetMode.Soft, p.Options.DetachReset, p.Options.Dynamics == Dynamics.PLIF,
+        var rule = new BackwardRule(IsSoft(p.Reset), p.Options.DetachReset, p.Options.Dynamics == Dynamics.PLIF,
             (float)p.VThreshold, (float)p.Options.VReset);
         fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales, si = p.SurrogateInverseWidths, sg = p.SurrogateGains)
         {
@@ -53,7 +53,7 @@ public static unsafe partial class CpuNeuronKernel
 
     private static (double, double) BackwardChunk<TV, TS, TF, TC>(BackwardIo io, in LevelTable levels, TS surrogate, TC charge,
         BackwardRule rule, int n0, int len, int stride, float* scratch)
-        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateKernel where TF : struct, IFiringKernel where TC : struct, IChargeKernel
+        where TV : unmanaged, IVec<TV> where TS : struct, ISurrogateDerivative where TF : struct, IFiringKernel where TC : struct, IChargeKernel
     {
         TV* spikes = stackalloc TV[32];
         int n = io.Neurons, steps = io.Steps;

@@ -15,7 +15,7 @@ public static unsafe partial class CpuNeuronKernel
     {
         int len = ChunkLength(io.Steps, io.Neurons, TV.Count);
         int chunks = (io.Neurons + len - 1) / len;
-        bool soft = p.Reset == ResetMode.Soft;
+        bool soft = IsSoft(p.Reset);
         float vth = (float)p.VThreshold, vr = (float)p.Options.VReset;
         fixed (float* th = p.Thresholds, w = p.Weights, rs = p.ResidualSteps, c = p.Scales, si = p.SurrogateInverseWidths, sg = p.SurrogateGains)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MtSnn.Neurons;
 
 namespace MtSnn.Kernels;
 
@@ -21,7 +22,44 @@ internal unsafe interface IFiringKernel
     /// </summary>
     static abstract unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
-        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel;
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateDerivative;
+
+    /// <summary>
+    /// The same fire step in CUDA C (statements, <see cref="Cuda.CudaKernelSource"/>): on the expression
+    /// <paramref name="h"/>, sets <paramref name="output"/> (<c>O</c>) and <paramref name="sAny"/>; runs
+    /// <paramref name="store"/> (the spike-plane write, or nothing) with <c>s_</c> = <c>S_k</c> for every level k.
+    /// </summary>
+    static abstract string CudaFire(string h, string output, string sAny, string store);
+
+    /// <summary>
+    /// The same fire backward in CUDA C (statements): from <c>h</c>, <c>g_o</c>, <c>g_sany</c> and the level table,
+    /// sets <c>g_h</c>, <c>o_t</c>, <c>s_any</c> and subtracts the thresholds' share from <c>g_vth</c>.
+    /// </summary>
+    static abstract string CudaFireBackward { get; }
+}
+
+/// <summary>What a backend does with a firing rule: <see cref="FiringRules.Select"/> calls <see cref="Visit"/> with the rule's struct.</summary>
+internal interface IFiringVisitor<out TResult>
+{
+    /// <summary>Runs the backend's code for the rule <typeparamref name="TF"/>.</summary>
+    TResult Visit<TF>() where TF : struct, IFiringKernel;
+}
+
+/// <summary>
+/// The one table from <see cref="FiringMode"/> to its rule, which carries the rule's CPU (vector) and CUDA forms: the CPU
+/// kernel's forward and backward and the CUDA source generator all select through it; a mode without an entry throws,
+/// naming it. (The composed reference, <see cref="ReferenceNeuron.Fire"/>, is the independent oracle they are tested
+/// against; the runtime engine has its own rules in integer arithmetic.)
+/// </summary>
+internal static class FiringRules
+{
+    /// <summary>Calls <paramref name="visitor"/> with the rule of <paramref name="mode"/>.</summary>
+    public static TResult Select<TResult>(FiringMode mode, IFiringVisitor<TResult> visitor) => mode switch
+    {
+        FiringMode.Single or FiringMode.Parallel => visitor.Visit<ParallelFiring>(),
+        FiringMode.Cascade => visitor.Visit<CascadeFiring>(),
+        _ => throw UnknownOption.Of(mode, "firing mode"),
+    };
 }
 
 /// <summary>
@@ -54,7 +92,7 @@ internal readonly struct ParallelFiring : IFiringKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
-        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateDerivative
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales,
             si = levels.SurrogateInverseWidths, sg = levels.SurrogateGains;
@@ -80,6 +118,45 @@ internal readonly struct ParallelFiring : IFiringKernel
         sAny = s;
         return gh;
     }
+
+    /// <inheritdoc/>
+    public static string CudaFire(string h, string output, string sAny, string store) => $$"""
+                    {{output}} = 0.0f;
+                    {
+                        float s_ = 0.0f;
+                        #pragma unroll
+                        for (int k = 0; k < MT_K; ++k)
+                        {
+                            s_ = {{h}} >= th[k] ? 1.0f : 0.0f;
+                            {{store}}
+                            {{output}} += s_ * w[k];
+                        }
+                        {{sAny}} = s_;
+                    }
+
+            """;
+
+    /// <inheritdoc/>
+    public static string CudaFireBackward => """
+                      {
+                          float gth_ = 0.0f, s_ = 0.0f;
+                          g_h = 0.0f;
+                          #pragma unroll
+                          for (int k = 0; k < MT_K; ++k)
+                          {
+                              const float u_ = h - th[k];
+                              s_ = u_ >= 0.0f ? 1.0f : 0.0f;
+                              o_t += s_ * w[k];
+                              float gs_ = g_o * w[k];
+                              if (k == MT_K - 1) gs_ += g_sany;
+                              const float gu_ = gs_ * (mt_surrogate(u_ * si[k]) * sg[k]);
+                              g_h += gu_;
+                              gth_ += gu_ * sc[k];
+                          }
+                          g_vth -= gth_;
+                          s_any = s_;
+                      }
+          """;
 }
 
 /// <summary>
@@ -121,7 +198,7 @@ internal readonly struct CascadeFiring : IFiringKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe TV Backward<TV, TSurrogate>(in TSurrogate surrogate, TV h, in LevelTable levels,
         TV gradO, TV gradSAny, bool anyGradient, TV* scratch, ref TV gradVth, out TV o, out TV sAny)
-        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateKernel
+        where TV : unmanaged, IVec<TV> where TSurrogate : struct, ISurrogateDerivative
     {
         float* th = levels.Thresholds, w = levels.Weights, rs = levels.ResidualSteps, sc = levels.Scales,
             si = levels.SurrogateInverseWidths, sg = levels.SurrogateGains;
@@ -167,4 +244,54 @@ internal readonly struct CascadeFiring : IFiringKernel
         gradVth -= gth;
         return gr;
     }
+
+    /// <inheritdoc/>
+    public static string CudaFire(string h, string output, string sAny, string store) => $$"""
+                    {{output}} = 0.0f; {{sAny}} = 0.0f;
+                    {
+                        float r_ = {{h}};
+                        #pragma unroll
+                        for (int k = 0; k < MT_K; ++k)
+                        {
+                            float s_ = r_ >= th[k] ? 1.0f : 0.0f;
+                            {{store}}
+                            r_ -= s_ * rs[k];
+                            {{output}} += s_ * w[k];
+                            {{sAny}} = fmaxf({{sAny}}, s_);
+                        }
+                    }
+
+            """;
+
+    /// <inheritdoc/>
+    public static string CudaFireBackward => """
+                      {
+                          float u_[MT_K], sp_[MT_K], r_ = h, fired_ = 0.0f;
+                          #pragma unroll
+                          for (int k = 0; k < MT_K; ++k)
+                          {
+                              const float s_ = r_ >= th[k] ? 1.0f : 0.0f;
+                              u_[k] = r_ - th[k];
+                              sp_[k] = s_;
+                              fired_ += s_;
+                              o_t += s_ * w[k];
+                              r_ -= s_ * rs[k];
+                          }
+                          s_any = fminf(fired_, 1.0f);
+                          float gr_ = 0.0f, gth_ = 0.0f;
+                          #pragma unroll
+                          for (int k = MT_K - 1; k >= 0; --k)
+                          {
+                              const float s_ = sp_[k], g_ = mt_surrogate(u_[k] * si[k]) * sg[k];
+                              const float route_ = fired_ - s_ == 0.0f ? g_sany : 0.0f;
+                              const float ag_ = (g_o * w[k] + route_) * g_;
+                              const float rg_ = g_ * rs[k];
+                              const float gu_ = ag_ - gr_ * rg_;
+                              gth_ += gr_ * s_ * w[k] + gu_ * sc[k];
+                              gr_ = fmaf(gr_, 1.0f - rg_, ag_);
+                          }
+                          g_vth -= gth_;
+                          g_h = gr_;
+                      }
+          """;
 }

@@ -21,7 +21,8 @@ public sealed class KernelParameters
         {
             Dynamics.IF => 0.0,
             Dynamics.LIF => 1.0 / options.Tau,
-            _ => NeuronModel.Sigmoid(plifA),
+            Dynamics.PLIF => NeuronModel.Sigmoid(plifA),
+            _ => throw UnknownOption.Of(options.Dynamics, "dynamics"),
         };
         Scales = (float[])r.Scales32.Clone();
         Weights = (float[])r.Weights32.Clone();

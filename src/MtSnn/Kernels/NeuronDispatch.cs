@@ -74,18 +74,18 @@ public static class NeuronDispatch
     /// <summary>
     /// The backend that will run <paramref name="x"/> when <paramref name="requested"/> is asked for, with
     /// <paramref name="surrogate"/> (null: a built-in one). A surrogate the fused kernels have no form of
-    /// (<see cref="FusedSurrogates.Supported"/>: a user's own subclass) runs on the reference under auto, with one
+    /// (<see cref="Surrogates.HasFusedForm"/>: a user's own subclass) runs on the reference under auto, with one
     /// notice on stderr, and is refused under fused.
     /// </summary>
     public static NeuronBackend Choose(Tensor x, NeuronBackend requested, bool storeMembrane, Surrogate? surrogate = null)
     {
         var b = requested == NeuronBackend.Auto ? Default : requested;
-        bool known = surrogate is null || FusedSurrogates.Supported(surrogate);
+        bool known = surrogate is null || Surrogates.HasFusedForm(surrogate);
         return b switch
         {
             NeuronBackend.Reference => NeuronBackend.Reference,
             NeuronBackend.Fused when storeMembrane => throw new NotSupportedException("the fused neuron does not record the membrane sequence (StoreMembrane); use the reference backend"),
-            NeuronBackend.Fused when !known => throw new NotSupportedException($"the fused neuron kernels have no form of surrogate {surrogate!.GetType().Name} (supported: {FusedSurrogates.Names}); use the auto or reference backend"),
+            NeuronBackend.Fused when !known => throw new NotSupportedException($"the fused neuron kernels have no form of surrogate {surrogate!.GetType().Name} (supported: {Surrogates.Names}); use the auto or reference backend"),
             NeuronBackend.Fused => NeuronBackend.Fused,
             NeuronBackend.Auto when !known => CustomSurrogateFallback(surrogate!),
             NeuronBackend.Auto => HasFusedKernel(x) && !storeMembrane ? NeuronBackend.Fused : AutoFallback(x),
@@ -98,7 +98,7 @@ public static class NeuronDispatch
     /// <summary>The reference for a surrogate without a fused form, noting it once per process on stderr.</summary>
     private static NeuronBackend CustomSurrogateFallback(Surrogate surrogate)
     {
-        LastFallbackReason = $"surrogate {surrogate.GetType().Name} has no fused kernel form (built in: {FusedSurrogates.Names}); the composed reference runs";
+        LastFallbackReason = $"surrogate {surrogate.GetType().Name} has no fused kernel form (built in: {Surrogates.Names}); the composed reference runs";
         if (Interlocked.Exchange(ref _customNoticePrinted, 1) == 0) Console.Error.WriteLine($"mtsnn: notice: {LastFallbackReason}");
         return NeuronBackend.Reference;
     }

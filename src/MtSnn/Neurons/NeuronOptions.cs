@@ -150,8 +150,8 @@ public sealed record NeuronOptions
         if (Dynamics != Dynamics.IF) Check(NeuronModel.TauProblem(Tau));
         Check(NeuronModel.FiniteProblem("V_reset", VReset));
         if (VInit is { } vi) Check(NeuronModel.FiniteProblem("V_init", vi));
-        if (Surrogate is null) Fail($"surrogate must be set (allowed: {Surrogate.BuiltInNames})");
-        if (Surrogate is LevelSurrogate) Fail($"surrogate must be a plain surrogate ({Surrogate.BuiltInNames}); per-level scaling is SurrogateWidth and NormalizeLevelGradient");
+        if (Surrogate is null) Fail($"surrogate must be set (allowed: {Surrogates.Names})");
+        if (Surrogate is LevelSurrogate) Fail($"surrogate must be a plain surrogate ({Surrogates.Names}); per-level scaling is SurrogateWidth and NormalizeLevelGradient");
         if (!Enum.IsDefined(SurrogateWidth)) Fail($"unknown surrogate width {SurrogateWidth} (allowed: fixed, spacing)");
         if (EffectivePreset == ThresholdPreset.Explicit)
         {

@@ -102,10 +102,17 @@ public sealed class PlaygroundNeuron : IDisposable
             {
                 Dynamics.IF => v + xt,
                 Dynamics.LIF => o.DecayInput ? v + (xt - (v - vr)) / o.Tau : v - (v - vr) / o.Tau + xt,
-                _ => o.DecayInput ? v + (xt - (v - vr)) * _invTau : v - (v - vr) * _invTau + xt,
+                Dynamics.PLIF => o.DecayInput ? v + (xt - (v - vr)) * _invTau : v - (v - vr) * _invTau + xt,
+                _ => throw UnknownOption.Of(o.Dynamics, "dynamics"),
             };
             // ReferenceNeuron.Fire: S = Step(u) = 1 if u >= 0
-            if (o.Mode == FiringMode.Cascade)
+            bool cascade = o.Mode switch
+            {
+                FiringMode.Single or FiringMode.Parallel => false,
+                FiringMode.Cascade => true,
+                _ => throw UnknownOption.Of(o.Mode, "firing mode"),
+            };
+            if (cascade)
             {
                 double residual = h;
                 for (int level = 0; level < k; level++)
@@ -120,11 +127,17 @@ public sealed class PlaygroundNeuron : IDisposable
             double output = s[0][t] * _weights[0];   // ReferenceNeuron.Output
             for (int level = 1; level < k; level++) output = output + s[level][t] * _weights[level];
             double next;
-            if (o.EffectiveReset == ResetMode.Soft) next = h - _vth * output;   // ReferenceNeuron.ResetSoft
+            bool soft = o.EffectiveReset switch
+            {
+                ResetMode.Soft => true,
+                ResetMode.Hard => false,
+                _ => throw UnknownOption.Of(o.EffectiveReset, "reset"),
+            };
+            if (soft) next = h - _vth * output;   // ReferenceNeuron.ResetSoft
             else
             {
                 double any;   // ReferenceNeuron.AnySpike
-                if (o.Mode != FiringMode.Cascade) any = s[k - 1][t];
+                if (!cascade) any = s[k - 1][t];
                 else
                 {
                     double none = 1 - s[0][t];

@@ -13,7 +13,7 @@ public static partial class ReferenceNeuron
         Dynamics.IF => ChargeIF(x, v),
         Dynamics.LIF => ChargeLIF(x, v, o.Tau, o.VReset, o.DecayInput),
         Dynamics.PLIF => ChargePLIF(x, v, plifA ?? throw new ArgumentException("PLIF dynamics need the trainable a (plifA is null)"), o.VReset, o.DecayInput),
-        _ => throw new ArgumentException($"unknown dynamics {o.Dynamics} (allowed: IF, LIF, PLIF)"),
+        _ => throw UnknownOption.Of(o.Dynamics, "dynamics"),
     };
 
     /// <summary>IF: <c>H = V + X</c>.</summary>

@@ -18,7 +18,7 @@ public static partial class ReferenceNeuron
         FiringMode.Single => FireSingle(h, vth, r.LevelSurrogates[0]),
         FiringMode.Parallel => FireParallel(h, vth, r.ThresholdScales, r.LevelSurrogates),
         FiringMode.Cascade => FireCascade(h, vth, r.ThresholdScales, r.LevelWeights, r.LevelSurrogates),
-        _ => throw new ArgumentException($"unknown firing mode {r.Options.Mode} (allowed: Single, Parallel, Cascade)"),
+        _ => throw UnknownOption.Of(r.Options.Mode, "firing mode"),
     };
 
     /// <summary>Single: <c>S_1 = Step(H - V_th)</c> (with <c>lambda_1 = 1</c>).</summary>

@@ -17,7 +17,7 @@ public static partial class ReferenceNeuron
     {
         ResetMode.Soft => ResetSoft(h, output, vth, r.Options.DetachReset),
         ResetMode.Hard => ResetHard(h, spikes, r.Options.Mode, r.Options.VReset, r.Options.DetachReset),
-        _ => throw new ArgumentException($"unknown reset {r.Reset} (allowed: Soft, Hard)"),
+        _ => throw UnknownOption.Of(r.Reset, "reset"),
     };
 
     /// <summary>Soft reset: <c>V = H - V_th O</c> (for cascade this is the last residual <c>R_{K+1}</c>).</summary>
@@ -42,7 +42,12 @@ public static partial class ReferenceNeuron
     /// </summary>
     public static Tensor AnySpike(IReadOnlyList<Tensor> spikes, FiringMode mode)
     {
-        if (mode != FiringMode.Cascade) return spikes[^1];
+        switch (mode)
+        {
+            case FiringMode.Single or FiringMode.Parallel: return spikes[^1];
+            case FiringMode.Cascade: break;
+            default: throw UnknownOption.Of(mode, "firing mode");
+        }
         var none = 1 - spikes[0];
         for (int k = 1; k < spikes.Count; k++) none = none * (1 - spikes[k]);
         return 1 - none;

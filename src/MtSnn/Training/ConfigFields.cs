@@ -45,7 +45,7 @@ public static class ConfigFields
             o => o.EffectiveReset.ToString().ToLowerInvariant(), (o, s) => o with { Reset = EnumName.Parse<ResetMode>(s, "reset") }),
         Field<NeuronOptions>.Switch("detach-reset", "Treat the reset as a constant in backward.", o => o.DetachReset, (o, b) => o with { DetachReset = b }),
         Field<NeuronOptions>.Switch("no-decay-input", "LIF charge H = V - (V - V_reset)/tau + X instead of H = V + (X - (V - V_reset))/tau.", o => !o.DecayInput, (o, b) => o with { DecayInput = !b }),
-        Field<NeuronOptions>.Text("surrogate", "Surrogate gradient: atan | sigmoid | rectangle | triangle | piecewise-quadratic | fast-sigmoid, optionally name:parameter (e.g. atan:2).",
+        Field<NeuronOptions>.Text("surrogate", $"Surrogate gradient: {string.Join(" | ", Surrogates.All.Select(k => k.Name))}, optionally name:parameter (e.g. atan:2).",
             o => NeuronOptionsJson.SurrogateName(o.Surrogate), (o, s) => o with { Surrogate = ParseSurrogate(s) }),
         Field<NeuronOptions>.Text("surrogate-width", "Per-level surrogate width: fixed (every level the same) or spacing (level k stretched to its threshold spacing d_k, unit area: dS_k/du = g(u/d_k)/d_k).",
             o => o.SurrogateWidth.ToString().ToLowerInvariant(), (o, s) => o with { SurrogateWidth = EnumName.Parse<SurrogateWidth>(s, "surrogate-width") }, choices: EnumName.Names<SurrogateWidth>()),
@@ -192,11 +192,11 @@ public static class ConfigFields
         return byKey;
     }
 
-    /// <summary>A surrogate as typed: <c>name</c> or <c>name:parameter</c> (<see cref="Surrogate.Parse"/>).</summary>
+    /// <summary>A surrogate as typed: <c>name</c> or <c>name:parameter</c> (<see cref="Surrogates.Parse"/>).</summary>
     private static Surrogate ParseSurrogate(string text)
     {
         int colon = text.IndexOf(':');
-        return colon < 0 ? Surrogate.Parse(text) : Surrogate.Parse(text[..colon], ParseNumber(text[(colon + 1)..], "--surrogate parameter"));
+        return colon < 0 ? Surrogates.Parse(text) : Surrogates.Parse(text[..colon], ParseNumber(text[(colon + 1)..], "--surrogate parameter"));
     }
 
     private static ImmutableArray<double> ParseList(string text, string what) =>

@@ -32,16 +32,5 @@ public static class NeuronOptionsJson
     }
 
     /// <summary>The command-line spelling <c>name:parameter</c> of a surrogate.</summary>
-    public static string SurrogateName(Surrogate s) => s switch
-    {
-        ATan a => $"atan:{R(a.Alpha)}",
-        Sigmoid g => $"sigmoid:{R(g.Alpha)}",
-        Rectangle r => $"rectangle:{R(r.Width)}",
-        Triangle t => $"triangle:{R(t.Gamma)}",
-        PiecewiseQuadratic p => $"piecewise-quadratic:{R(p.Alpha)}",
-        FastSigmoid f => $"fast-sigmoid:{R(f.Slope)}",
-        _ => throw new ArgumentException($"surrogate {s.GetType().Name} has no command-line name"),
-    };
-
-    private static string R(double v) => MtSnn.IO.RoundTripNumber.Format(v);
+    public static string SurrogateName(Surrogate s) => Surrogates.Format(s);
 }

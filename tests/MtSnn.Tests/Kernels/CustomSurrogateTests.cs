@@ -57,7 +57,7 @@ public class CustomSurrogateTests
         var e = Assert.Throws<NotSupportedException>(() => node.forward(randn([2, 3])));
         Assert.Contains("surrogate Gaussian", e.Message);
         Assert.Contains("atan, sigmoid", e.Message);
-        Assert.False(FusedSurrogates.Supported(new Gaussian(1)));
-        Assert.True(FusedSurrogates.Supported(new FastSigmoid()));
+        Assert.False(Surrogates.HasFusedForm(new Gaussian(1)));
+        Assert.True(Surrogates.HasFusedForm(new FastSigmoid()));
     }
 }

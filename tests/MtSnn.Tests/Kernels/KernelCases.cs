@@ -7,8 +7,13 @@ namespace MtSnn.Tests.Kernels;
 /// <summary>Random neuron configurations and inputs for the kernel-versus-oracle tests.</summary>
 internal static class KernelCases
 {
+    /// <summary>
+    /// Every registered surrogate with its default parameter (in registry order: ATan, Sigmoid, Rectangle, Triangle,
+    /// PiecewiseQuadratic, FastSigmoid), then ATan(3) and FastSigmoid(4): a newly registered surrogate joins the
+    /// kernel-versus-reference and CUDA emulation tests without a line here.
+    /// </summary>
     public static readonly Surrogate[] Surrogates =
-        [new ATan(), new Sigmoid(), new Rectangle(), new Triangle(), new PiecewiseQuadratic(), new FastSigmoid(), new ATan(3.0), new FastSigmoid(4.0)];
+        [.. MtSnn.Neurons.Surrogates.All.Select(k => k.Create(k.Default)), new ATan(3.0), new FastSigmoid(4.0)];
 
     public static readonly int[] NeuronCounts = [1, 3, 7, 8, 9, 13, 37, 130];
 

@@ -74,8 +74,8 @@ public class NeuronOptionsValidationTests
         { "triangle gamma inf", () => new Triangle(double.PositiveInfinity), "surrogate gamma must be finite and > 0" },
         { "pq alpha 0", () => new PiecewiseQuadratic(0), "surrogate alpha must be finite and > 0 (got 0)" },
         { "fast-sigmoid slope < 0", () => new FastSigmoid(-25), "surrogate slope must be finite and > 0 (got -25)" },
-        { "parse with bad parameter", () => Surrogate.Parse("atan", -1), "surrogate alpha must be finite and > 0 (got -1)" },
-        { "parse unknown", () => Surrogate.Parse("relu"), "unknown surrogate 'relu' (allowed: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)" },
+        { "parse with bad parameter", () => Surrogates.Parse("atan", -1), "surrogate alpha must be finite and > 0 (got -1)" },
+        { "parse unknown", () => Surrogates.Parse("relu"), "unknown surrogate 'relu' (allowed: atan, sigmoid, rectangle, triangle, piecewise-quadratic, fast-sigmoid)" },
     };
 
     [Theory]

@@ -32,6 +32,12 @@ public static class NirNeuronExport
         if (n.VInit != 0)
             throw new NotSupportedException($"{at}: initial membrane v_init = {n.VInit} has no NIR form (NIR states start at 0); use v_init 0");
         bool leaky = n.Dynamics != Dynamics.IF;
+        bool cascade = n.Mode switch
+        {
+            FiringMode.Single or FiringMode.Parallel => false,
+            FiringMode.Cascade => true,
+            _ => throw new NotSupportedException($"{at}: firing mode {n.Mode}"),
+        };
         double d = n.Decay;
         var meta = new Dictionary<string, NirValue>
         {
@@ -75,7 +81,7 @@ public static class NirNeuronExport
             b.Edge(v, fire);
             b.Edge(fire, level);
             b.Edge(level, p);
-            if (n.Mode == FiringMode.Cascade && k + 1 < n.Levels)
+            if (cascade && k + 1 < n.Levels)
             {
                 string residual = b.Node($"{p}.residual{k + 1}", "Scale", new() { ["scale"] = NirFloats.Fill64(shape, -(n.VThreshold * n.Weights[k])) }, shape, shape);
                 b.Edge(fire, residual);

@@ -62,19 +62,12 @@ public static partial class CudaKernelSource
         _ => throw new ArgumentException($"the CUDA neuron kernel stores float32, float16 or bfloat16 (got {storage})"),
     };
 
-    /// <summary>The surrogate derivative <c>g(u)</c> as a device function, the formulas of <see cref="ISurrogateKernel"/> implementations with IEEE division.</summary>
+    /// <summary>The surrogate derivative <c>g(u)</c> as a device function: the body its record gives (<see cref="IBuiltInSurrogate.CudaBody"/>).</summary>
     internal static string SurrogateFunction(Surrogate surrogate)
     {
-        string body = surrogate switch
-        {
-            ATan s => $"float x = u * {F((float)(Math.PI / 2 * s.Alpha))}; return {F((float)(s.Alpha / 2))} / (1.0f + x * x);",
-            Sigmoid s => $"float e = expf(-fabsf(u) * {F((float)s.Alpha)}); float d = 1.0f + e; return e * {F((float)s.Alpha)} / (d * d);",
-            Rectangle s => $"return fabsf(u) < {F((float)(s.Width / 2))} ? {F(1f / (float)s.Width)} : 0.0f;",
-            Triangle s => $"return fmaxf(0.0f, {F((float)s.Gamma)} - fabsf(u)) / {F((float)(s.Gamma * s.Gamma))};",
-            PiecewiseQuadratic s => $"return fmaxf(0.0f, {F((float)s.Alpha)} - fabsf(u) * {F((float)(s.Alpha * s.Alpha))});",
-            FastSigmoid s => $"float d = 1.0f + fabsf(u) * {F((float)s.Slope)}; return 1.0f / (d * d);",
-            var s => throw new NotSupportedException($"the CUDA kernel has no form of surrogate {s.GetType().Name} (supported: {FusedSurrogates.Names})"),
-        };
+        string body = surrogate is IBuiltInSurrogate s
+            ? s.CudaBody
+            : throw new NotSupportedException($"the CUDA kernel has no form of surrogate {surrogate.GetType().Name} (supported: {Surrogates.Names})");
         return $"__device__ __forceinline__ float mt_surrogate(float u) {{ {body} }}\n";
     }
 
@@ -119,15 +112,20 @@ public static partial class CudaKernelSource
     internal static string Charge(NeuronOptions o, string x)
     {
         string vr = F((float)o.VReset);
-        if (o.Dynamics == Dynamics.IF) return $"v + {x}";
-        return o.DecayInput ? $"v + ({x} - (v - {vr})) * beta" : $"v - (v - {vr}) * beta + {x}";
+        return o.Dynamics switch
+        {
+            Dynamics.IF => $"v + {x}",
+            Dynamics.LIF or Dynamics.PLIF => o.DecayInput ? $"v + ({x} - (v - {vr})) * beta" : $"v - (v - {vr}) * beta + {x}",
+            _ => throw UnknownOption.Of(o.Dynamics, "dynamics"),
+        };
     }
 
     /// <summary><c>(dH/dX, dH/dV)</c> as expressions.</summary>
     internal static (string DhDx, string DhDv) ChargeDerivatives(NeuronOptions o) => o.Dynamics switch
     {
         Dynamics.IF => ("1.0f", "1.0f"),
-        _ => (o.DecayInput ? "beta" : "1.0f", "(1.0f - beta)"),
+        Dynamics.LIF or Dynamics.PLIF => (o.DecayInput ? "beta" : "1.0f", "(1.0f - beta)"),
+        _ => throw UnknownOption.Of(o.Dynamics, "dynamics"),
     };
 
     /// <summary><c>dH/dbeta</c> from <c>v_prev</c> (= V[t-1]) and <c>h</c>: <c>(H - V)/beta</c> (decay_input) or <c>V_reset - V</c>.</summary>
@@ -141,43 +139,26 @@ public static partial class CudaKernelSource
     internal static string Fire(NeuronOptions o, string h, string output, string sAny, bool writeSpikes)
     {
         string store = writeSpikes ? "if (spikes) spikes[((long long)t * MT_K + k) * n + i] = (unsigned char)s_;" : "";
-        return o.Mode == FiringMode.Cascade
-            ? $$"""
-                    {{output}} = 0.0f; {{sAny}} = 0.0f;
-                    {
-                        float r_ = {{h}};
-                        #pragma unroll
-                        for (int k = 0; k < MT_K; ++k)
-                        {
-                            float s_ = r_ >= th[k] ? 1.0f : 0.0f;
-                            {{store}}
-                            r_ -= s_ * rs[k];
-                            {{output}} += s_ * w[k];
-                            {{sAny}} = fmaxf({{sAny}}, s_);
-                        }
-                    }
+        return FiringRules.Select(o.Mode, new FireText(h, output, sAny, store));
+    }
 
-            """
-            : $$"""
-                    {{output}} = 0.0f;
-                    {
-                        float s_ = 0.0f;
-                        #pragma unroll
-                        for (int k = 0; k < MT_K; ++k)
-                        {
-                            s_ = {{h}} >= th[k] ? 1.0f : 0.0f;
-                            {{store}}
-                            {{output}} += s_ * w[k];
-                        }
-                        {{sAny}} = s_;
-                    }
-
-            """;
+    /// <summary>The forward fire statements of one rule (<see cref="IFiringKernel.CudaFire"/>).</summary>
+    private sealed class FireText(string h, string output, string sAny, string store) : IFiringVisitor<string>
+    {
+        public string Visit<TF>() where TF : struct, IFiringKernel => TF.CudaFire(h, output, sAny, store);
     }
 
     /// <summary>The membrane after reset: soft <c>H - V_th O</c>, hard <c>S_any ? V_reset : H</c>.</summary>
     internal static string Reset(NeuronOptions o, string h, string output, string sAny) =>
-        o.EffectiveReset == ResetMode.Soft ? $"{h} - {output} * vth" : $"({sAny} == 1.0f ? {F((float)o.VReset)} : {h})";
+        IsSoft(o.EffectiveReset) ? $"{h} - {output} * vth" : $"({sAny} == 1.0f ? {F((float)o.VReset)} : {h})";
+
+    /// <summary>Whether the reset is soft or hard; any other value throws, naming it.</summary>
+    internal static bool IsSoft(ResetMode reset) => reset switch
+    {
+        ResetMode.Soft => true,
+        ResetMode.Hard => false,
+        _ => throw UnknownOption.Of(reset, "reset"),
+    };
 
     /// <summary>A float literal that round-trips exactly (<c>1.0f</c>, <c>0.333333343f</c>, <c>1E-05f</c>).</summary>
     internal static string F(float v)

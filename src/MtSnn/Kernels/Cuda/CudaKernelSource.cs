@@ -74,7 +74,7 @@ public static partial class CudaKernelSource
     {
         ArgumentNullException.ThrowIfNull(spec);
         var o = spec.Options;
-        bool soft = o.EffectiveReset == ResetMode.Soft, detach = o.DetachReset, needBeta = spec.RuntimePlifA, recompute = spec.Recomputes;
+        bool soft = IsSoft(o.EffectiveReset), detach = o.DetachReset, needBeta = spec.RuntimePlifA, recompute = spec.Recomputes;
         var (dhdx, dhdv) = ChargeDerivatives(o);
         string previousH = recompute ? "hs_[t - 1]" : "hs[at - n]";
         string previous = needBeta
@@ -181,57 +181,13 @@ public static partial class CudaKernelSource
         """;
 
     /// <summary>Fire backward (statements): sets <c>g_h</c>, <c>o_t</c>, <c>s_any</c>, subtracts the thresholds' share from <c>g_vth</c>.</summary>
-    private static string FireBackward(NeuronOptions o) => o.Mode == FiringMode.Cascade
-        ? """
-                      {
-                          float u_[MT_K], sp_[MT_K], r_ = h, fired_ = 0.0f;
-                          #pragma unroll
-                          for (int k = 0; k < MT_K; ++k)
-                          {
-                              const float s_ = r_ >= th[k] ? 1.0f : 0.0f;
-                              u_[k] = r_ - th[k];
-                              sp_[k] = s_;
-                              fired_ += s_;
-                              o_t += s_ * w[k];
-                              r_ -= s_ * rs[k];
-                          }
-                          s_any = fminf(fired_, 1.0f);
-                          float gr_ = 0.0f, gth_ = 0.0f;
-                          #pragma unroll
-                          for (int k = MT_K - 1; k >= 0; --k)
-                          {
-                              const float s_ = sp_[k], g_ = mt_surrogate(u_[k] * si[k]) * sg[k];
-                              const float route_ = fired_ - s_ == 0.0f ? g_sany : 0.0f;
-                              const float ag_ = (g_o * w[k] + route_) * g_;
-                              const float rg_ = g_ * rs[k];
-                              const float gu_ = ag_ - gr_ * rg_;
-                              gth_ += gr_ * s_ * w[k] + gu_ * sc[k];
-                              gr_ = fmaf(gr_, 1.0f - rg_, ag_);
-                          }
-                          g_vth -= gth_;
-                          g_h = gr_;
-                      }
-          """
-        : """
-                      {
-                          float gth_ = 0.0f, s_ = 0.0f;
-                          g_h = 0.0f;
-                          #pragma unroll
-                          for (int k = 0; k < MT_K; ++k)
-                          {
-                              const float u_ = h - th[k];
-                              s_ = u_ >= 0.0f ? 1.0f : 0.0f;
-                              o_t += s_ * w[k];
-                              float gs_ = g_o * w[k];
-                              if (k == MT_K - 1) gs_ += g_sany;
-                              const float gu_ = gs_ * (mt_surrogate(u_ * si[k]) * sg[k]);
-                              g_h += gu_;
-                              gth_ += gu_ * sc[k];
-                          }
-                          g_vth -= gth_;
-                          s_any = s_;
-                      }
-          """;
+    private static string FireBackward(NeuronOptions o) => FiringRules.Select(o.Mode, new FireBackwardText());
+
+    /// <summary>The fire backward statements of one rule (<see cref="IFiringKernel.CudaFireBackward"/>).</summary>
+    private sealed class FireBackwardText : IFiringVisitor<string>
+    {
+        public string Visit<TF>() where TF : struct, IFiringKernel => TF.CudaFireBackward;
+    }
 
     private static CudaKernelCode Assemble(CudaKernelSpec spec, string prefix, string body)
     {
