@@ -14,7 +14,7 @@ namespace MtSnn.Tests.Distributed;
 [Collection(TrainingCollection.Name)]
 public sealed class DataParallelEquivalenceTests
 {
-    private static TrainConfig Config(int batch, int maxBatches, string model = "digits-mlp") => new TrainConfig
+    internal static TrainConfig Config(int batch, int maxBatches, string model = "digits-mlp") => new TrainConfig
     {
         Dataset = "digits", Model = model, T = 2, Epochs = 1, BatchSize = batch, MaxBatches = maxBatches,
         Optimizer = OptimizerKind.Sgd, Lr = 0.05, Momentum = 0.9, Neuron = new NeuronOptions { Mode = FiringMode.Cascade, Levels = 2 },
@@ -49,13 +49,13 @@ public sealed class DataParallelEquivalenceTests
         Assert.Equal(oneResult.Final.Accuracy, ck.History[0].TestAccuracy, 2);
     }
 
-    private static string[] DigitsArgs(int batch, int maxBatches, string dir) =>
+    internal static string[] DigitsArgs(int batch, int maxBatches, string dir) =>
         ["train", "--dataset", "digits", "--model", "digits-mlp", "--T", "2", "--epochs", "1", "--batch-size", batch.ToString(),
             "--max-batches", maxBatches.ToString(), "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
             "--seed", "5", "--workers", "1", "--out", dir];
 
     /// <summary>Rank 0's checkpoint in <paramref name="dir"/> equals one process trained with batch <paramref name="globalBatch"/>, within float32 tolerance.</summary>
-    private static void AssertEqualsOneProcess(string dir, int globalBatch, int maxBatches)
+    internal static void AssertEqualsOneProcess(string dir, int globalBatch, int maxBatches)
     {
         using var one = new Trainer(Config(globalBatch, maxBatches));
         var oneResult = one.Run();
@@ -69,7 +69,7 @@ public sealed class DataParallelEquivalenceTests
     }
 
     /// <summary>Two ports in a row that are free now (torchrun's store takes the first, mtsnn's rendezvous the next).</summary>
-    private static int FreePortPair()
+    internal static int FreePortPair()
     {
         for (int attempt = 0; attempt < 50; attempt++)
         {
