@@ -9,14 +9,15 @@ namespace MtSnn.Distributed;
 /// of one rank's failure, with one line naming it. It keeps the rendezvous connections open: rank 0 holds one to every
 /// other rank, each other rank one to rank 0, and a thread per connection reads it. A rank that dies (killed, crashed,
 /// out of memory) closes its connections in the kernel at once; a rank that fails with an error sends
-/// <c>F rank</c> before it aborts; rank 0 relays either to every other rank, so each one calls
+/// <c>F rank</c> before it aborts; rank 0 relays either (<c>L rank</c>, <c>F rank</c>) to every other rank, so each one calls
 /// <c>onFailure(failed rank, reason)</c> (in the CLI: the error line and exit code 1). A rank that finishes normally
 /// sends <c>D</c> first (<see cref="Finish"/>), so its closing is no failure. A whole host that vanishes is seen by TCP
 /// keep-alive (about 25 s). A rank that hangs alive is not seen.
 /// </summary>
 public sealed partial class PeerWatch : IDisposable
 {
-    private const byte Hello = (byte)'H', Done = (byte)'D', Failed = (byte)'F';
+    private const byte Hello = (byte)'H', Done = (byte)'D', Failed = (byte)'F', Lost = (byte)'L';
+    private const string LostReason = "ended without finishing (killed, crashed or out of memory)", FailedReason = "failed (its error is on its own stderr)";
 
     private readonly int _rank;
     private readonly Action<int, string> _onFailure;
@@ -118,7 +119,7 @@ public sealed partial class PeerWatch : IDisposable
     {
         var (peer, client) = _links[index];
         byte[] message = new byte[5];
-        string reason = "ended without finishing (killed, crashed or out of memory)";
+        string reason = LostReason;
         try
         {
             var stream = client.GetStream();
@@ -127,11 +128,11 @@ public sealed partial class PeerWatch : IDisposable
                 int n = stream.Read(message, 0, 1);
                 if (n == 0) break;   // closed without Done
                 if (message[0] == Done) { lock (_gate) _finished[index] = true; return; }
-                if (message[0] == Failed)
+                if (message[0] is Failed or Lost)
                 {
                     stream.ReadExactly(message, 1, 4);
                     peer = BitConverter.ToInt32(message, 1);
-                    reason = "failed (its error is on its own stderr)";
+                    reason = message[0] == Failed ? FailedReason : LostReason;
                     break;
                 }
                 reason = $"sent an unknown message ({message[0]})";
@@ -146,7 +147,7 @@ public sealed partial class PeerWatch : IDisposable
     private void OnFailure(int failed, string reason)
     {
         if (Interlocked.Exchange(ref _failed, 1) != 0) return;
-        if (_rank == 0) Send(Failed, failed, except: failed);   // rank 0 relays to the ranks that do not know
+        if (_rank == 0) Send(reason == FailedReason ? Failed : Lost, failed, except: failed);   // rank 0 relays to the ranks that do not know
         _onFailure(failed, reason);
     }
 

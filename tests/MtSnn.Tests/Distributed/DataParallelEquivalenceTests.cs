@@ -141,7 +141,7 @@ public sealed class DataParallelEquivalenceTests
     /// parameters and running statistics equal one process trained with batch 16 (and every rank's parameters are
     /// bit-identical: the trainer checks it after the epoch and fails the run otherwise). Without it each rank
     /// normalises over its own 8 samples, and the parameters leave the single process's by far more than the tolerance.
-    /// (Equal shards only: the weighting of uneven shards in the backward pass is not covered by a test.)
+    /// (Uneven shards: <see cref="SyncBn_UnevenShards_WeightEachRankBySamples_EqualOneProcess"/>.)
     /// </summary>
     [Fact]
     public void SyncBn_MpiRanksEqualOneProcess_PerRankBnDoesNot()
@@ -175,5 +175,41 @@ public sealed class DataParallelEquivalenceTests
 
         Assert.True(Worst(syncBn: true, out string synced) <= 1, synced);
         Assert.True(Worst(syncBn: false, out string local) > 10, $"per-rank BN came within 10x the tolerance of the single process ({local})");
+    }
+
+    /// <summary>
+    /// Synchronised batch norm over shards of different sizes: 3 ranks of batch 53 over the whole digits epoch, whose
+    /// 1,442 samples are 9 global batches of 159 and a last one of 11, split 3, 4, 4. In that step each rank's share of
+    /// the global statistics' gradient is weighted by its sample count (CrossRankSumFunction: Σ_s w_s g_s / w_r, w_r =
+    /// n_r / N), so after the epoch rank 0's parameters and running statistics equal one process trained with batch 159
+    /// (and every rank's are bit-identical: the trainer checks it). PyTorch's equal-shard rule Σ_s g_s would be off.
+    /// </summary>
+    [Fact]
+    public void SyncBn_UnevenShards_WeightEachRankBySamples_EqualOneProcess()
+    {
+        const int ranks = 3, batch = 53;
+        int samples = MtSnn.Data.DigitsDataset.Open(MtSnn.Data.DatasetSplit.Train).Count;
+        var shard = new MtSnn.Data.DataShard(0, ranks);
+        int lastBatch = shard.GlobalBatchSize(shard.Batches(samples, batch, dropLast: false) - 1, samples, batch);
+        Assert.True(lastBatch >= ranks && lastBatch % ranks != 0, $"the last global batch has {lastBatch} samples: not an uneven split over {ranks} ranks");
+
+        using var tmp = new TempDir();
+        string dir = tmp["uneven"];
+        var r = MpiRun.Run(ranks, "train", "--dataset", "digits", "--model", "digits-cnn", "--T", "1", "--epochs", "1", "--batch-size", batch.ToString(),
+            "--max-batches", "0", "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
+            "--seed", "5", "--workers", "1", "--sync-bn", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"x {ranks} ranks", r.StdOut);
+
+        using var one = new Trainer(Config(batch * ranks, 0, "digits-cnn") with { T = 1 });
+        one.Run();
+        using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"));
+        Assert.True(dp.Config.SyncBn);
+        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
+        {
+            if (!p.is_floating_point()) continue;   // num_batches_tracked
+            double diff = p.sub(q).abs().max().item<float>(), scale = p.abs().max().item<float>();
+            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |single - {ranks} ranks| = {diff:g3} (max |w| = {scale:g3})");
+        }
     }
 }

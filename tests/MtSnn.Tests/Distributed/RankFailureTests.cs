@@ -45,6 +45,61 @@ public sealed class RankFailureTests
         _ = await stdout;
     }
 
+    /// <summary>
+    /// Ranks that no MPI runtime started (the variables torchrun sets, each rank a plain process: Open MPI singletons
+    /// joined through the TCP rendezvous at MASTER_ADDR:MASTER_PORT + 1): when rank <paramref name="killed"/> is killed
+    /// mid-epoch, the other one ends within seconds with one line naming it (without the peer watch it spun in its
+    /// collective for ever), and rank 0's last checkpoint stays intact.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task JoinedRanks_OneKilled_TheOtherEndsAtOnceNamingIt(int killed)
+    {
+        using var tmp = new TempDir();
+        string dir = tmp["run"], last = Path.Combine(dir, "last.ckpt");
+        int port = DataParallelEquivalenceTests.FreePortPair();
+        var ranks = Enumerable.Range(0, 2).Select(rank =>
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root };
+            foreach (var a in new[] { MpiRun.CliDll, "train", "--dataset", "digits", "--model", "digits-cnn", "--T", "1", "--epochs", "3", "--batch-size", "16",
+                         "--max-batches", "30", "--seed", "2", "--workers", "1", "--out", dir }) psi.ArgumentList.Add(a);
+            foreach (var (k, v) in MpiRun.Environment) psi.Environment[k] = v;
+            psi.Environment["RANK"] = psi.Environment["LOCAL_RANK"] = rank.ToString();
+            psi.Environment["WORLD_SIZE"] = "2";
+            psi.Environment["MASTER_ADDR"] = "127.0.0.1";
+            psi.Environment["MASTER_PORT"] = port.ToString();
+            return Process.Start(psi)!;
+        }).ToArray();
+        try
+        {
+            var stderr = ranks.Select(p => p.StandardError.ReadToEndAsync()).ToArray();
+            var stdout = ranks.Select(p => p.StandardOutput.ReadToEndAsync()).ToArray();
+            var wait = Stopwatch.StartNew();
+            while (!File.Exists(last) && !ranks.Any(p => p.HasExited) && wait.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(100);
+            Assert.True(File.Exists(last), $"no checkpoint after the first epoch; exited: {string.Join(", ", ranks.Select(p => p.HasExited))}");
+            Thread.Sleep(500);   // into epoch 2
+            ranks[killed].Kill();
+            var survivor = ranks[1 - killed];
+            bool ended = survivor.WaitForExit(TimeSpan.FromSeconds(30));
+            Assert.True(ended, $"rank {1 - killed} did not end within 30 s of rank {killed}'s death");
+            Assert.Equal(1, survivor.ExitCode);
+            string[] errors = [.. (await stderr[1 - killed]).Split('\n').Where(l => l.StartsWith("mtsnn: error:", StringComparison.Ordinal))];
+            Assert.Single(errors);
+            Assert.StartsWith($"mtsnn: error: rank {1 - killed} of 2: rank {killed} ended without finishing (killed, crashed or out of memory)", errors[0]);
+            Assert.Equal(1, CheckpointFile.Load(last).Epoch);   // intact: written atomically by rank 0
+            _ = await stdout[1 - killed];
+        }
+        finally
+        {
+            foreach (var p in ranks)
+            {
+                if (!p.HasExited) p.Kill(entireProcessTree: true);
+                p.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public void RanksWithDifferentOptions_OneErrorLineFromRankZero()
     {
