@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A single-node Slurm on this machine, for the srun tests (tests/MtSnn.Tests/Distributed/SrunTests.cs) and for trying
 # `srun -n N dotnet MtSnn.Cli.dll train ...` by hand: this host is controller and only compute node, with the CPU count
-# and memory `slurmd -C` reads, select/cons_tres over cores, munge authentication, no cgroups (proctrack/linuxproc,
-# task/none: runs in containers without systemd). Needs root and Debian's slurm-wlm and munge
-# (`apt-get install slurm-wlm munge`; .ci/run does both).
+# and memory `slurmd -C` reads, reached on loopback (the host name need not resolve); select/cons_tres over cores, munge
+# authentication, no cgroups (proctrack/linuxproc, task/none: runs in containers without systemd). Needs root and
+# Debian's slurm-wlm and munge (`apt-get install slurm-wlm munge`; .ci/run does both).
 #
 # Usage: scripts/slurm/start-local.sh [TIMEOUT_SECONDS]     (default 60)
 # Idempotent: a cluster already up is left as it is; a stopped daemon is started again. Writes /etc/slurm/slurm.conf
@@ -44,7 +44,7 @@ case $hardware in "NodeName=$node "*) ;; *) fail "slurmd -C printed '$hardware',
 wanted=$(cat <<EOF
 $marker
 ClusterName=mtsnn-local
-SlurmctldHost=$node
+SlurmctldHost=$node(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 CredType=cred/munge
@@ -67,7 +67,7 @@ SlurmctldPidFile=/run/slurmctld.pid
 SlurmdPidFile=/run/slurmd.pid
 SlurmctldLogFile=$log/slurmctld.log
 SlurmdLogFile=$log/slurmd.log
-$hardware State=UNKNOWN
+$hardware NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 )
