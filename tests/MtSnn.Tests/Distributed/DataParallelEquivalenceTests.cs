@@ -108,7 +108,7 @@ public sealed class DataParallelEquivalenceTests
     }
 
     /// <summary>
-    /// srun's contract without a real Slurm (not installed here; see docs/scaling.md): 2 processes started with the
+    /// srun's contract without Slurm (the real srun: <see cref="SrunTests"/>): 2 processes started with the
     /// variables srun sets (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, no PMIX_RANK as with srun --mpi=none) and
     /// MASTER_ADDR/MASTER_PORT exported, as a batch script does, join through the same Open MPI singleton path and train
     /// data-parallel.

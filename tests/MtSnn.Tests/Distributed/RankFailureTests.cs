@@ -100,6 +100,36 @@ public sealed class RankFailureTests
         }
     }
 
+    /// <summary>
+    /// Joined ranks (torchrun's variables, plain processes) where rank 0 fails with an error: its --data folder (a
+    /// per-rank option) holds unreadable Fashion-MNIST files, rank 1's the real ones. Rank 0 prints its own error and
+    /// tells rank 1 before MPI_Abort (which does not reach a joined singleton); rank 1 ends at once with one line naming
+    /// rank 0.
+    /// </summary>
+    [MtSnn.Tests.Data.FashionMnistFact]
+    public async Task JoinedRanks_RankZeroFailsWithAnError_TheOtherEndsNamingIt()
+    {
+        using var tmp = new TempDir();
+        string bad = tmp["bad-data"];
+        Directory.CreateDirectory(bad);
+        foreach (string f in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+            File.WriteAllBytes(Path.Combine(bad, f), [1, 2, 3, 4, 5, 6, 7, 8]);
+        int port = DataParallelEquivalenceTests.FreePortPair();
+        var ranks = new[] { bad, MtSnn.Tests.Data.SharedData.FashionMnistDir! }.Select((data, rank) => Task.Run(() => Repo.Run("dotnet",
+            [MpiRun.CliDll, "train", "--dataset", "fashion-mnist", "--data", data, "--model", "plif-net", "--T", "1", "--epochs", "1", "--max-batches", "2",
+                "--workers", "1", "--out", tmp["run"]],
+            env: new Dictionary<string, string?>(MpiRun.Environment)
+            {
+                ["RANK"] = rank.ToString(), ["LOCAL_RANK"] = rank.ToString(), ["WORLD_SIZE"] = "2", ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port.ToString(),
+            }, timeout: TimeSpan.FromMinutes(2)))).ToArray();
+        var results = await Task.WhenAll(ranks);
+        Assert.NotEqual(0, results[0].ExitCode);
+        Assert.Contains($"mtsnn: error: rank 0 of 2: {bad}", results[0].StdErr);   // its own error: the file it could not read
+        Assert.Equal(1, results[1].ExitCode);
+        string[] errors = [.. results[1].StdErr.Split('\n').Where(l => l.StartsWith("mtsnn: error:", StringComparison.Ordinal))];
+        Assert.Equal(["mtsnn: error: rank 1 of 2: rank 0 failed (its error is on its own stderr); ending this rank"], errors);
+    }
+
     [Fact]
     public void RanksWithDifferentOptions_OneErrorLineFromRankZero()
     {
