@@ -29,6 +29,7 @@ public sealed unsafe class MpiCollectives : ICollectives
     private readonly delegate* unmanaged<nint, int, int> _abort;
     private readonly delegate* unmanaged<int> _finalize;
     private readonly System.Diagnostics.Process? _server;
+    private readonly PeerWatch? _watch;
     private bool _disposed;
 
     /// <summary>The library candidates for <paramref name="overridePath"/> (the <c>MTSNN_MPI_LIB</c> value or null).</summary>
@@ -68,7 +69,8 @@ public sealed unsafe class MpiCollectives : ICollectives
         if (join is { WorldSize: > 1 })
         {
             if (done != 0) throw new NativeCollectiveException("MPI was initialised before the ranks could join (one MPI world per process)");
-            _world = join.Connect(E, () => Check(init(null, null), "MPI_Init"), Check, out _server);
+            _world = join.Connect(E, () => Check(init(null, null), "MPI_Init"), Check, out _server, out var watch);
+            _watch = watch;
         }
         else if (done == 0) Check(init(null, null), "MPI_Init");
         int rank = 0, size = 0;
@@ -127,6 +129,7 @@ public sealed unsafe class MpiCollectives : ICollectives
     /// <inheritdoc/>
     public void Abort(int exitCode)
     {
+        _watch?.ReportFailure();   // joined singletons: MPI_Abort does not reach the others
         _abort(_world, exitCode);
         Environment.Exit(exitCode);   // MPI_Abort does not return; in case it does
     }
@@ -157,6 +160,7 @@ public sealed unsafe class MpiCollectives : ICollectives
         if (_disposed) return;
         _disposed = true;
         _finalize();
+        _watch?.Finish();
         if (_server is { HasExited: false }) _server.Kill(entireProcessTree: true);
         _server?.Dispose();
     }

@@ -15,6 +15,11 @@ namespace MtSnn.Distributed;
 /// <c>MPI_Init</c> and <c>MPI_Comm_connect</c>; the ranks already joined accept together (<c>MPI_Comm_accept</c> on
 /// their communicator) and merge (<c>MPI_Intercomm_merge</c>) until the world is complete, and <c>MPI_Comm_split</c>
 /// with the launcher's rank as key orders the ranks as the launcher numbered them.
+/// Inside a Slurm job step (srun without PMI, or torchrun started by srun) Open MPI would take the step's
+/// <c>SLURM_STEP_ID</c> for a direct launch by srun and stop in <c>MPI_Init</c> ("OMPI was not built with SLURM's PMI
+/// support"), so the join removes <see cref="StepVariables"/> from this process's environment first: Open MPI then sees
+/// a singleton inside an allocation, as it should. Nothing ends such singletons when one of them dies, so the
+/// rendezvous connections stay open as a <see cref="PeerWatch"/>.
 /// </summary>
 public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddress, int Port, TimeSpan Timeout)
 {
@@ -32,11 +37,19 @@ public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddre
         return new MpiJoin(env.Rank, env.WorldSize, env.MasterAddress, env.RendezvousPort.Value, timeout ?? TcpRendezvous.DefaultTimeout);
     }
 
+    /// <summary>The Slurm variables by which Open MPI 4 takes a process for one that srun launched directly (its schizo/slurm component).</summary>
+    public static readonly IReadOnlyList<string> StepVariables = ["SLURM_STEP_ID", "SLURM_STEPID"];
+
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
 
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnsetEnv(string name);
+
     /// <summary>Runs the join with the library's exports <paramref name="export"/>; returns the world communicator (ordered by <see cref="Rank"/>).</summary>
-    internal unsafe nint Connect(Func<string, nint> export, Action init, Action<int, string> check, out Process? server)
+    /// <paramref name="watch"/> is the <see cref="PeerWatch"/> over the rendezvous connections (started before MPI_Init,
+    /// so a rank that dies while the others connect ends them too).
+    internal unsafe nint Connect(Func<string, nint> export, Action init, Action<int, string> check, out Process? server, out PeerWatch watch)
     {
         var infoNull = export("ompi_mpi_info_null");
         var self = export("ompi_mpi_comm_self");
@@ -50,6 +63,8 @@ public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddre
         var free = (delegate* unmanaged<nint*, int>)export("MPI_Comm_free");
 
         server = null;
+        foreach (string v in StepVariables)
+            if (UnsetEnv(v) != 0) throw new NativeCollectiveException($"unsetenv {v} failed");
         byte[] port = new byte[MaxPortName + 1];
         string uri;
         if (Rank == 0)
@@ -59,12 +74,15 @@ public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddre
             init();
             fixed (byte* p = port) check(openPort(infoNull, p), "MPI_Open_port");
             string portName = Encoding.ASCII.GetString(port, 0, Array.IndexOf(port, (byte)0));
-            TcpRendezvous.Serve(Port, WorldSize - 1, Encoding.UTF8.GetBytes($"{uri}\n{portName}"), Timeout);
+            watch = PeerWatch.ForRankZero(TcpRendezvous.ServeAndKeep(Port, WorldSize - 1, Encoding.UTF8.GetBytes($"{uri}\n{portName}"), Timeout),
+                WorldSize, Timeout, PeerWatch.EndProcess(Rank, WorldSize));
         }
         else
         {
-            string[] parts = Encoding.UTF8.GetString(TcpRendezvous.Join(MasterAddress, Port, Timeout)).Split('\n');
-            if (parts.Length != 2) throw new NativeCollectiveException($"rendezvous: {MasterAddress}:{Port} did not send an MPI port (is it an mtsnn rank 0 of --distributed mpi?)");
+            var (payload, rankZero) = TcpRendezvous.JoinAndKeep(MasterAddress, Port, Timeout);
+            string[] parts = Encoding.UTF8.GetString(payload).Split('\n');
+            if (parts.Length != 2) { rankZero.Dispose(); throw new NativeCollectiveException($"rendezvous: {MasterAddress}:{Port} did not send an MPI port (is it an mtsnn rank 0 of --distributed mpi?)"); }
+            watch = PeerWatch.ForRank(Rank, rankZero, PeerWatch.EndProcess(Rank, WorldSize));
             uri = parts[0];
             Publish(uri);
             init();
@@ -115,6 +133,7 @@ public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddre
         File.Delete(file);
         // a shell watches this process and ends the server with it, also when this process is killed
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string v in StepVariables) psi.Environment.Remove(v);
         foreach (string a in new[] { "-c", "\"$1\" --no-daemonize --report-uri \"$2\" & s=$!; while kill -0 \"$3\" 2>/dev/null && kill -0 $s 2>/dev/null; do sleep 1; done; kill $s 2>/dev/null", "sh", exe, file, Environment.ProcessId.ToString() })
             psi.ArgumentList.Add(a);
         var server = Process.Start(psi) ?? throw new NativeCollectiveException($"{exe} did not start");

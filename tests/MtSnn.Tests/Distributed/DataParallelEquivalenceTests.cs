@@ -14,7 +14,7 @@ namespace MtSnn.Tests.Distributed;
 [Collection(TrainingCollection.Name)]
 public sealed class DataParallelEquivalenceTests
 {
-    private static TrainConfig Config(int batch, int maxBatches, string model = "digits-mlp") => new TrainConfig
+    internal static TrainConfig Config(int batch, int maxBatches, string model = "digits-mlp") => new TrainConfig
     {
         Dataset = "digits", Model = model, T = 2, Epochs = 1, BatchSize = batch, MaxBatches = maxBatches,
         Optimizer = OptimizerKind.Sgd, Lr = 0.05, Momentum = 0.9, Neuron = new NeuronOptions { Mode = FiringMode.Cascade, Levels = 2 },
@@ -49,13 +49,13 @@ public sealed class DataParallelEquivalenceTests
         Assert.Equal(oneResult.Final.Accuracy, ck.History[0].TestAccuracy, 2);
     }
 
-    private static string[] DigitsArgs(int batch, int maxBatches, string dir) =>
+    internal static string[] DigitsArgs(int batch, int maxBatches, string dir) =>
         ["train", "--dataset", "digits", "--model", "digits-mlp", "--T", "2", "--epochs", "1", "--batch-size", batch.ToString(),
             "--max-batches", maxBatches.ToString(), "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
             "--seed", "5", "--workers", "1", "--out", dir];
 
     /// <summary>Rank 0's checkpoint in <paramref name="dir"/> equals one process trained with batch <paramref name="globalBatch"/>, within float32 tolerance.</summary>
-    private static void AssertEqualsOneProcess(string dir, int globalBatch, int maxBatches)
+    internal static void AssertEqualsOneProcess(string dir, int globalBatch, int maxBatches)
     {
         using var one = new Trainer(Config(globalBatch, maxBatches));
         var oneResult = one.Run();
@@ -69,7 +69,7 @@ public sealed class DataParallelEquivalenceTests
     }
 
     /// <summary>Two ports in a row that are free now (torchrun's store takes the first, mtsnn's rendezvous the next).</summary>
-    private static int FreePortPair()
+    internal static int FreePortPair()
     {
         for (int attempt = 0; attempt < 50; attempt++)
         {
@@ -108,7 +108,7 @@ public sealed class DataParallelEquivalenceTests
     }
 
     /// <summary>
-    /// srun's contract without a real Slurm (not installed here; see docs/scaling.md): 2 processes started with the
+    /// srun's contract without Slurm (the real srun: <see cref="SrunTests"/>): 2 processes started with the
     /// variables srun sets (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, no PMIX_RANK as with srun --mpi=none) and
     /// MASTER_ADDR/MASTER_PORT exported, as a batch script does, join through the same Open MPI singleton path and train
     /// data-parallel.
@@ -141,7 +141,7 @@ public sealed class DataParallelEquivalenceTests
     /// parameters and running statistics equal one process trained with batch 16 (and every rank's parameters are
     /// bit-identical: the trainer checks it after the epoch and fails the run otherwise). Without it each rank
     /// normalises over its own 8 samples, and the parameters leave the single process's by far more than the tolerance.
-    /// (Equal shards only: the weighting of uneven shards in the backward pass is not covered by a test.)
+    /// (Uneven shards: <see cref="SyncBn_UnevenShards_WeightEachRankBySamples_EqualOneProcess"/>.)
     /// </summary>
     [Fact]
     public void SyncBn_MpiRanksEqualOneProcess_PerRankBnDoesNot()
@@ -175,5 +175,43 @@ public sealed class DataParallelEquivalenceTests
 
         Assert.True(Worst(syncBn: true, out string synced) <= 1, synced);
         Assert.True(Worst(syncBn: false, out string local) > 10, $"per-rank BN came within 10x the tolerance of the single process ({local})");
+    }
+
+    /// <summary>
+    /// Synchronised batch norm over shards of different sizes: 3 ranks of batch 239 over the whole digits epoch, whose
+    /// 1,442 samples are 2 global batches of 717 and a last one of 8, split 2, 3, 3. In that step each rank's share of
+    /// the global statistics' gradient is weighted by its sample count (CrossRankSumFunction: Σ_s w_s g_s / w_r, w_r =
+    /// n_r / N), so after the epoch rank 0's parameters and running statistics equal one process trained with batch 717
+    /// (and every rank's are bit-identical: the trainer checks it). Measured: the worst parameter is 0.001 of the
+    /// tolerance away; with PyTorch's equal-shard rule Σ_s g_s instead it is 3.7 times the tolerance away (lr 0.2
+    /// makes the last step count; at lr 0.05 and batch 53 the wrong rule stayed within it).
+    /// </summary>
+    [Fact]
+    public void SyncBn_UnevenShards_WeightEachRankBySamples_EqualOneProcess()
+    {
+        const int ranks = 3, batch = 239;
+        int samples = MtSnn.Data.DigitsDataset.Open(MtSnn.Data.DatasetSplit.Train).Count;
+        var shard = new MtSnn.Data.DataShard(0, ranks);
+        int lastBatch = shard.GlobalBatchSize(shard.Batches(samples, batch, dropLast: false) - 1, samples, batch);
+        Assert.True(lastBatch >= ranks && lastBatch % ranks != 0, $"the last global batch has {lastBatch} samples: not an uneven split over {ranks} ranks");
+
+        using var tmp = new TempDir();
+        string dir = tmp["uneven"];
+        var r = MpiRun.Run(ranks, "train", "--dataset", "digits", "--model", "digits-cnn", "--T", "1", "--epochs", "1", "--batch-size", batch.ToString(),
+            "--max-batches", "0", "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.2", "--momentum", "0.9", "--schedule", "constant",
+            "--seed", "5", "--workers", "1", "--sync-bn", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"x {ranks} ranks", r.StdOut);
+
+        using var one = new Trainer(Config(batch * ranks, 0, "digits-cnn") with { T = 1, Lr = 0.2 });
+        one.Run();
+        using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"));
+        Assert.True(dp.Config.SyncBn);
+        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
+        {
+            if (!p.is_floating_point()) continue;   // num_batches_tracked
+            double diff = p.sub(q).abs().max().item<float>(), scale = p.abs().max().item<float>();
+            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |single - {ranks} ranks| = {diff:g3} (max |w| = {scale:g3})");
+        }
     }
 }
