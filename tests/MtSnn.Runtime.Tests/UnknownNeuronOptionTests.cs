@@ -47,7 +47,8 @@ public sealed class UnknownNeuronOptionTests
             Theta = [1f, 0.5f], Sub = [1f, 0.5f], SubByCount = [0f, 0.5f, 1.5f], VReset = 0f, VInit = 0f,
             LeakIsShift = true, LeakShift = 1, LeakMultiplier = 0.5f,
         });
-        string allowed = concept switch { "firing mode" => "single, parallel, cascade", "dynamics" => "if, lif, plif", _ => "soft, hard" };
-        Assert.Equal($"neuron: unknown {concept} 99 (allowed: {allowed})", e.Message);
+        // the one message of every backend for a value without a rule (MtSnn.Neurons.UnknownOption): the enum's names
+        string allowed = concept switch { "firing mode" => "Single, Parallel, Cascade", "dynamics" => "IF, LIF, PLIF", _ => "Soft, Hard" };
+        Assert.Equal($"unknown {concept} 99 (allowed: {allowed})", e.Message);
     }
 }

@@ -78,21 +78,9 @@ public static class GraphJson
 
     private static NeuronSpec ParseNeuron(JsonElement el, string at)
     {
-        var dynamics = Str(el, "dynamics", at) switch
-        {
-            "if" => Dynamics.IF, "lif" => Dynamics.LIF, "plif" => Dynamics.PLIF,
-            var s => throw new ModelFormatException($"{at}: unknown dynamics '{s}' (allowed: if, lif, plif)"),
-        };
-        var mode = Str(el, "mode", at) switch
-        {
-            "single" => FiringMode.Single, "parallel" => FiringMode.Parallel, "cascade" => FiringMode.Cascade,
-            var s => throw new ModelFormatException($"{at}: unknown mode '{s}' (allowed: single, parallel, cascade)"),
-        };
-        var reset = (OptStr(el, "reset", at) ?? "soft") switch
-        {
-            "soft" => ResetMode.Soft, "hard" => ResetMode.Hard,
-            var s => throw new ModelFormatException($"{at}: unknown reset '{s}' (allowed: soft, hard)"),
-        };
+        var dynamics = Name<Dynamics>(Str(el, "dynamics", at), "dynamics", at);
+        var mode = Name<FiringMode>(Str(el, "mode", at), "mode", at);
+        var reset = Name<ResetMode>(OptStr(el, "reset", at) ?? "soft", "reset", at);
         var thresholds = Doubles(el, "thresholds", at);
         var weights = Doubles(el, "weights", at);
         int levels = Int(el, "levels", at);
@@ -225,6 +213,14 @@ public static class GraphJson
         if (name is not null && (name.Length is 0 or > 200 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')))
             Fail($"{at}: 'name' must be 1 to 200 ASCII letters, digits, '_', '.' or '-' (a module path such as features.0)");
         return name;
+    }
+
+    /// <summary>The enum value spelled <paramref name="s"/> in the file (its lower-case name: what the writer writes).</summary>
+    private static TEnum Name<TEnum>(string s, string what, string at) where TEnum : struct, Enum
+    {
+        foreach (var v in Enum.GetValues<TEnum>())
+            if (v.ToString().ToLowerInvariant() == s) return v;
+        throw new ModelFormatException($"{at}: unknown {what} '{s}' (allowed: {string.Join(", ", Enum.GetValues<TEnum>().Select(v => v.ToString().ToLowerInvariant()))})");
     }
 
     private static string Str(JsonElement el, string name, string at) =>

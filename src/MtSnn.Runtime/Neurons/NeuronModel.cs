@@ -89,6 +89,43 @@ public static class NeuronModel
         _ => throw new ArgumentException($"unknown threshold preset {preset} (allowed: pow2, uniform, explicit)"),
     };
 
+    /// <summary>
+    /// The spacing <c>d_k</c> of each level's threshold in units of V_th (what a per-level surrogate width scales to):
+    /// single 1; parallel the gap to the next lower threshold (<c>c_k - c_{k+1}</c>, the lowest to 0); cascade the
+    /// level weight <c>lambda_k</c> (the residual step between levels).
+    /// </summary>
+    public static ImmutableArray<double> LevelSpacings(FiringMode mode, ImmutableArray<double> scales, ImmutableArray<double> weights) => mode switch
+    {
+        FiringMode.Single => [1.0],
+        FiringMode.Parallel => [.. Enumerable.Range(0, scales.Length).Select(k => scales[k] - (k + 1 < scales.Length ? scales[k + 1] : 0.0))],
+        FiringMode.Cascade => weights,
+        _ => throw UnknownOption.Of(mode, "firing mode"),
+    };
+
+    /// <summary>
+    /// The values the graded output O can take (in units of V_th), ascending: every sum of level weights the firing rule
+    /// can reach. Single and parallel: thresholds descend, so the levels that fire are a suffix k = j..K; cascade: any
+    /// subset of the levels (K at most 16 enumerated).
+    /// </summary>
+    public static IReadOnlyList<double> OutputLevels(FiringMode mode, ImmutableArray<double> weights)
+    {
+        int levels = weights.Length;
+        var set = new SortedSet<double> { 0.0 };
+        switch (mode)
+        {
+            case FiringMode.Single or FiringMode.Parallel:
+                for (int j = 0; j < levels; j++) set.Add(weights.Skip(j).Sum());
+                break;
+            case FiringMode.Cascade:
+                for (int mask = 1; mask < 1 << Math.Min(levels, 16); mask++)
+                    set.Add(Enumerable.Range(0, levels).Where(k => (mask >> k & 1) == 1).Sum(k => weights[k]));
+                break;
+            default:
+                throw UnknownOption.Of(mode, "firing mode");
+        }
+        return [.. set];
+    }
+
     /// <summary>PLIF's leak <c>1/tau = sigmoid(a) = 1 / (1 + e^-a)</c>.</summary>
     public static double Sigmoid(double a) => 1.0 / (1.0 + Math.Exp(-a));
 

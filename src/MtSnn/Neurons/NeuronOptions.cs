@@ -70,20 +70,7 @@ public sealed record NeuronOptions
     public ImmutableArray<double> LevelWeights => NeuronModel.LevelWeights(EffectivePreset, Levels, Weights);
 
     /// <summary>The spacing <c>d_k</c> of each level's threshold, in units of V_th (see <see cref="SurrogateWidth.Spacing"/>).</summary>
-    public ImmutableArray<double> LevelSpacings
-    {
-        get
-        {
-            var c = ThresholdScales;
-            return Mode switch
-            {
-                FiringMode.Single => [1.0],
-                FiringMode.Parallel => [.. Enumerable.Range(0, Levels).Select(k => c[k] - (k + 1 < Levels ? c[k + 1] : 0.0))],
-                FiringMode.Cascade => LevelWeights,
-                _ => throw new ArgumentException($"unknown firing mode {Mode} (allowed: Single, Parallel, Cascade)"),
-            };
-        }
-    }
+    public ImmutableArray<double> LevelSpacings => NeuronModel.LevelSpacings(Mode, ThresholdScales, LevelWeights);
 
     /// <summary>Width factor <c>s_k</c> of level k's surrogate: <c>dS_k/du = m_k g(u / s_k)</c>.</summary>
     public ImmutableArray<double> SurrogateLevelWidths => SurrogateWidth switch
@@ -115,22 +102,7 @@ public sealed record NeuronOptions
     }
 
     /// <summary>The values the graded output O can take (in units of V_th), ascending: every subset sum reachable by the firing rule.</summary>
-    public IReadOnlyList<double> OutputLevels()
-    {
-        var w = LevelWeights;
-        var set = new SortedSet<double> { 0.0 };
-        if (Mode == FiringMode.Parallel)
-        {
-            // thresholds descend, so the levels that fire are always a suffix k = j..K
-            for (int j = 0; j < Levels; j++) set.Add(w.Skip(j).Sum());
-        }
-        else
-        {
-            for (int mask = 1; mask < 1 << Math.Min(Levels, 16); mask++)
-                set.Add(Enumerable.Range(0, Levels).Where(k => (mask >> k & 1) == 1).Sum(k => w[k]));
-        }
-        return [.. set];
-    }
+    public IReadOnlyList<double> OutputLevels() => NeuronModel.OutputLevels(Mode, LevelWeights);
 
     /// <summary>
     /// Validates the options and computes, once, what a neuron module reads on every call: the level table, the

@@ -56,4 +56,23 @@ public static partial class ReferenceNeuron
         for (int k = 1; k < spikes.Count; k++) output = output + spikes[k] * weights[k];
         return output;
     }
+
+    /// <summary>
+    /// Whether any level fired, <c>S_any</c>. Single and parallel: the lowest threshold <c>theta_K</c> fires whenever
+    /// any level does, so <c>S_any = S_K</c> exactly (backward reaches level K only). Cascade: levels fire in any
+    /// combination, so <c>S_any = 1 - prod_k (1 - S_k)</c> (equal to <c>max_k S_k</c> on binary spikes; in backward
+    /// level k gets <c>dS_any/dS_k = prod_{j != k} (1 - S_j)</c>, no tie-breaking between levels).
+    /// </summary>
+    public static Tensor AnySpike(IReadOnlyList<Tensor> spikes, FiringMode mode)
+    {
+        switch (mode)
+        {
+            case FiringMode.Single or FiringMode.Parallel: return spikes[^1];
+            case FiringMode.Cascade: break;
+            default: throw UnknownOption.Of(mode, "firing mode");
+        }
+        var none = 1 - spikes[0];
+        for (int k = 1; k < spikes.Count; k++) none = none * (1 - spikes[k]);
+        return 1 - none;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using MtSnn.Native;
+using MtSnn.Tests.TestSupport;
 using Xunit;
 
 namespace MtSnn.Tests.Native;
@@ -145,151 +146,43 @@ public class CpuAllocatorTests
 
 /// <summary>
 /// The cap of <c>MTSNN_MALLOC=capped</c> under a stress of native allocations of varied sizes, and the reuse that makes
-/// it fast. Alone (no other test frees memory meanwhile), because the measure is process-wide.
+/// it fast. Each scenario runs in a fresh process (tests/MtSnn.AllocatorProbe): the measures are process-wide
+/// (resident memory, page faults) and glibc's heap after hundreds of other tests in this host, with their threads'
+/// arenas and late frees, made them fail at random in the full suite.
 /// </summary>
-[Xunit.Collection(Name)]
 public class RetentionGuardTests
 {
-    public const string Name = "allocator stress (alone)";
-
-    [Xunit.CollectionDefinition(Name, DisableParallelization = true)]
-    public sealed class Definition;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct RUsage
+    private static Dictionary<string, long> Probe(string scenario)
     {
-        public long UTimeSec, UTimeUsec, STimeSec, STimeUsec, MaxRss, IxRss, IdRss, IsRss, MinFlt, MajFlt, NSwap, InBlock, OuBlock, MsgSnd, MsgRcv, NSignals, NvCsw, NivCsw;
+        var r = Repo.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "MtSnn.AllocatorProbe.dll"), scenario], timeout: TimeSpan.FromMinutes(3));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('=')).ToDictionary(kv => kv[0], kv => long.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    [DllImport("libc", EntryPoint = "getrusage")]
-    private static extern int GetRUsage(int who, out RUsage usage);
-
-    private const int RusageThread = 1; // Linux: this thread only
-
-    private static long MinorFaults() { Assert.Equal(0, GetRUsage(RusageThread, out var u)); return u.MinFlt; }
-
-    // The measure is the process's resident anonymous memory, which memory freed late by other tests' threads (finalizers,
-    // loader threads that outlive their test) can raise for a moment even in this non-parallel collection; a broken guard
-    // fails every attempt, a moment's noise not three in a row.
     [GlibcFact]
     public void Retained_bytes_never_exceed_the_cap_after_a_check_in_a_stress_of_varied_sizes()
     {
-        for (int attempt = 1; ; attempt++)
-        {
-            try { StressOnce(); return; }
-            catch (Xunit.Sdk.XunitException) when (attempt < 3) { GC.Collect(); GC.WaitForPendingFinalizers(); Thread.Sleep(500); }
-        }
-    }
-
-    private unsafe void StressOnce()
-    {
-        Assert.True(CpuAllocator.ApplyRetain()); // the mallopt settings of capped and retain (process-wide, harmless)
-        const long cap = 64L << 20, slack = 24L << 20;
-        var guard = new RetentionGuard(1);
-        guard.Enforce(); // start from a trimmed heap: what is resident now, beyond the live blocks below, is the baseline
-        long floor0 = guard.Floor;
-        guard = new RetentionGuard(cap);
-        long start = RetentionGuard.ResidentAnonymous();
-        var rng = new Random(15);
-        var live = new List<(nint Ptr, long Bytes)>();
-        long liveBytes = 0, peakRetained = 0, maxResidue = 0;
-        try
-        {
-            for (int step = 0; step < 400; step++)
-            {
-                if (live.Count < 12 || rng.NextDouble() < 0.5)
-                {
-                    long bytes = Math.Min((long)rng.Next(1, 48 << 10) << rng.Next(4, 11), 48L << 20); // 16 B .. 48 MB
-                    void* p = NativeMemory.Alloc((nuint)bytes);
-                    Assert.True(p != null);
-                    NativeMemory.Fill(p, (nuint)bytes, 0x5a); // resident, as a tensor's storage is
-                    live.Add(((nint)p, bytes));
-                    liveBytes += bytes;
-                }
-                else
-                {
-                    int i = rng.Next(live.Count);
-                    NativeMemory.Free((void*)live[i].Ptr);
-                    liveBytes -= live[i].Bytes;
-                    live.RemoveAt(i);
-                    // the kernel's count, not the guard's: resident memory beyond the live blocks and the baseline
-                    peakRetained = Math.Max(peakRetained, RetentionGuard.ResidentAnonymous() - start - liveBytes);
-                    guard.Enforce();
-                    long retained = RetentionGuard.ResidentAnonymous() - start - liveBytes;
-                    // what no trim can give back (free bytes sharing pages with live blocks) is the guard's floor
-                    long residue = guard.Trims == 0 ? 0 : guard.Floor - floor0;
-                    Assert.True(retained - residue <= cap + slack, $"step {step}: {retained >> 20} MiB resident beyond the live blocks after the check ({residue >> 20} MiB of it past any trim), cap {cap >> 20} MiB");
-                    maxResidue = Math.Max(maxResidue, residue);
-                }
-            }
-        }
-        finally { foreach (var (p, _) in live) NativeMemory.Free((void*)p); }
+        var m = Probe("stress");
+        long cap = m["cap"], slack = m["slack"];
+        // after every check, resident memory beyond the live blocks (less what no trim can give back: free bytes sharing
+        // pages with live blocks) is within the cap
+        Assert.True(m["worst_excess"] <= 0, $"{m["worst_excess"] >> 20} MiB over cap + slack ({(cap + slack) >> 20} MiB) after a check");
         // the stress did retain more than the cap at times (else it would not test anything) and the guard trimmed
-        Assert.True(peakRetained > cap + slack, $"the stress never retained more than the cap (peak {peakRetained >> 20} MiB)");
-        Assert.True(guard.Trims > 0);
-        Assert.True(maxResidue < cap, $"{maxResidue >> 20} MiB resident past the trims");
+        Assert.True(m["peak_retained"] > cap + slack, $"the stress never retained more than the cap (peak {m["peak_retained"] >> 20} MiB)");
+        Assert.True(m["trims"] > 0);
+        Assert.True(m["max_residue"] < cap, $"{m["max_residue"] >> 20} MiB resident past the trims");
     }
 
     [GlibcFact]
-    public unsafe void A_freed_block_under_the_cap_is_reused_without_new_page_faults_and_given_back_above_it()
+    public void A_freed_block_under_the_cap_is_reused_without_new_page_faults_and_given_back_above_it()
     {
-        Assert.True(CpuAllocator.ApplyRetain());
-        // above glibc's default mmap ceiling (32 MB), so without retention 10240 fresh pages every time; below the 64 MB
-        // heap of a thread's arena (a test runs on a pool thread), so retention can keep it
-        const int bytes = 40 << 20;
-        const long pages = bytes / 4096;
-        var roomy = new RetentionGuard(1L << 30);
-        long reuseFaults = long.MaxValue;
-        // the process's own guard (default cap) may trim meanwhile if other tests left much free memory: then try again
-        for (int attempt = 0; attempt < 3 && reuseFaults >= pages / 10; attempt++)
-        {
-            long globalTrims = CpuAllocator.Guard?.Trims ?? 0;
-            void* a = NativeMemory.Alloc(bytes);
-            NativeMemory.Fill(a, bytes, 1);
-            NativeMemory.Free(a);
-            roomy.Enforce(); // 40 MiB free is under 1 GiB: kept
-            long before = MinorFaults();
-            void* b = NativeMemory.Alloc(bytes);
-            NativeMemory.Fill(b, bytes, 2);
-            long faults = MinorFaults() - before;
-            NativeMemory.Free(b);
-            if ((CpuAllocator.Guard?.Trims ?? 0) == globalTrims) reuseFaults = faults;
-        }
-        Assert.True(reuseFaults < pages / 10, $"{reuseFaults} page faults refilling a freed 40 MiB block (fresh pages: {pages})");
-        Assert.Equal(0, roomy.Trims);
-
-        // a tight cap gives the freed block back: refilling it faults its pages in again. glibc's malloc_trim gives back
-        // the free chunks inside every arena but the top chunk of the main arena only (a thread arena's top stays
-        // resident: RetentionGuard's remarks), so the freed block must not be the top: a fence allocated right after it
-        // keeps it a free chunk in a bin. A fence that lands elsewhere (a free chunk of another size fitted it) stays
-        // allocated and the next try's block comes after it.
-        var tight = new RetentionGuard(8L << 20);
-        var fences = new List<nint>();
-        long freshFaults = -1;
-        try
-        {
-            for (int attempt = 0; attempt < 8 && freshFaults < 0; attempt++)
-            {
-                void* c = NativeMemory.Alloc(bytes);
-                NativeMemory.Fill(c, bytes, 3);
-                void* fence = NativeMemory.Alloc(1 << 20);
-                NativeMemory.Fill(fence, 1 << 20, 4);
-                fences.Add((nint)fence);
-                long gap = (long)(nint)fence - ((long)(nint)c + bytes);
-                NativeMemory.Free(c);
-                if (gap < 0 || gap > 4096) continue; // not adjacent: c may have merged into the top
-                Assert.True(tight.Enforce());
-                long before2 = MinorFaults();
-                void* d = NativeMemory.Alloc(bytes);
-                NativeMemory.Fill(d, bytes, 5);
-                long faults = MinorFaults() - before2;
-                bool same = d == c;
-                NativeMemory.Free(d);
-                if (same) freshFaults = faults;
-            }
-        }
-        finally { foreach (nint f in fences) NativeMemory.Free((void*)f); }
-        Assert.True(freshFaults >= 0, "no try placed a fence right after the freed block and got the block back for the refill");
-        Assert.True(freshFaults > pages / 2, $"only {freshFaults} page faults after the trim ({pages} pages)");
+        var m = Probe("reuse");
+        long pages = m["pages"];
+        Assert.True(m["reuse_faults"] < pages / 10, $"{m["reuse_faults"]} page faults refilling a freed 40 MiB block (fresh pages: {pages})");
+        Assert.Equal(0, m["roomy_trimmed"]);
+        // a tight cap gives the freed block back: refilling it faults its pages in again
+        Assert.Equal(1, m["tight_trimmed"]);
+        Assert.True(m["fresh_faults"] > pages / 2, $"only {m["fresh_faults"]} page faults after the trim ({pages} pages)");
     }
 }

@@ -20,9 +20,9 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
     public required int InSlot { get; init; }
     public required int OutSlot { get; init; }
     public required int StateIndex { get; init; }
-    public required Dynamics Dynamics { get; init => field = Enum.IsDefined(value) ? value : throw Unknown(value, "dynamics"); }
-    public required FiringMode Mode { get; init => field = Enum.IsDefined(value) ? value : throw Unknown(value, "firing mode"); }
-    public required ResetMode ResetRule { get; init => field = Enum.IsDefined(value) ? value : throw Unknown(value, "reset"); }
+    public required Dynamics Dynamics { get; init => field = Enum.IsDefined(value) ? value : throw UnknownOption.Of(value, "dynamics"); }
+    public required FiringMode Mode { get; init => field = Enum.IsDefined(value) ? value : throw UnknownOption.Of(value, "firing mode"); }
+    public required ResetMode ResetRule { get; init => field = Enum.IsDefined(value) ? value : throw UnknownOption.Of(value, "reset"); }
     public required bool DecayInput { get; init; }
     /// <summary>theta_k in stored units.</summary>
     public required T[] Theta { get; init; }
@@ -36,10 +36,6 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
     public required bool LeakIsShift { get; init; }
     public required int LeakShift { get; init; }
     public required T LeakMultiplier { get; init; }
-
-    /// <summary>A value the stage has no rule for (checked when the stage is built, so it never reaches the loop).</summary>
-    private static ArgumentException Unknown<TEnum>(TEnum value, string what) where TEnum : struct, Enum =>
-        new($"neuron: unknown {what} {value} (allowed: {string.Join(", ", Enum.GetNames<TEnum>()).ToLowerInvariant()})");
 
     public override void Begin(Workspace<T> ws) => ws.State[StateIndex].AsSpan().Fill(VInit);
 
@@ -135,7 +131,7 @@ internal sealed class NeuronStage<T, TA> : Stage<T> where T : unmanaged, INumber
                     if (soft) next = r;
                     break;
                 default:
-                    throw Unknown(mode, "firing mode");
+                    throw UnknownOption.Of(mode, "firing mode");
             }
             if (code != 0)
             {

@@ -5,7 +5,7 @@ namespace MtSnn.Neurons;
 /// case): every switch over the neuron's dynamics, firing mode and reset ends in it, so no value falls through to
 /// another's rule.
 /// </summary>
-internal static class UnknownOption
+public static class UnknownOption
 {
     /// <summary><c>unknown firing mode 99 (allowed: Single, Parallel, Cascade)</c>.</summary>
     public static ArgumentException Of<TEnum>(TEnum value, string what) where TEnum : struct, Enum =>

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using MtSnn.Native;
+
+// Runs one allocator scenario in this fresh process (its main thread allocates from glibc's main arena) and prints
+// what it measured as "key=value" lines; RetentionGuardTests asserts on them. Usage: MtSnn.AllocatorProbe stress|reuse
+return args switch
+{
+    ["stress"] => Probe.Stress(),
+    ["reuse"] => Probe.Reuse(),
+    _ => Probe.Usage(),
+};
+
+internal static unsafe class Probe
+{
+    public static int Usage()
+    {
+        Console.Error.WriteLine("usage: MtSnn.AllocatorProbe stress|reuse");
+        return 2;
+    }
+
+    private static void Print(string key, long value) => Console.WriteLine($"{key}={value.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>
+    /// 400 steps of allocating (16 B .. 48 MB, filled so they are resident) and freeing at random under a 64 MiB guard
+    /// that is checked after every free: the worst excess over cap + slack after a check, the peak retained before a
+    /// check, the trims and what no trim could give back.
+    /// </summary>
+    public static int Stress()
+    {
+        if (!CpuAllocator.ApplyRetain()) { Console.Error.WriteLine("ApplyRetain refused"); return 1; }
+        const long cap = 64L << 20, slack = 24L << 20;
+        var first = new RetentionGuard(1);
+        first.Enforce(); // start from a trimmed heap: what is resident now, beyond the live blocks below, is the baseline
+        long floor0 = first.Floor;
+        var guard = new RetentionGuard(cap);
+        long start = RetentionGuard.ResidentAnonymous();
+        var rng = new Random(15);
+        var live = new List<(nint Ptr, long Bytes)>();
+        long liveBytes = 0, peakRetained = 0, maxResidue = 0, worstExcess = long.MinValue;
+        for (int step = 0; step < 400; step++)
+        {
+            if (live.Count < 12 || rng.NextDouble() < 0.5)
+            {
+                long bytes = Math.Min((long)rng.Next(1, 48 << 10) << rng.Next(4, 11), 48L << 20);
+                void* p = NativeMemory.Alloc((nuint)bytes);
+                NativeMemory.Fill(p, (nuint)bytes, 0x5a); // resident, as a tensor's storage is
+                live.Add(((nint)p, bytes));
+                liveBytes += bytes;
+            }
+            else
+            {
+                int i = rng.Next(live.Count);
+                NativeMemory.Free((void*)live[i].Ptr);
+                liveBytes -= live[i].Bytes;
+                live.RemoveAt(i);
+                // the kernel's count, not the guard's: resident memory beyond the live blocks and the baseline
+                peakRetained = Math.Max(peakRetained, RetentionGuard.ResidentAnonymous() - start - liveBytes);
+                guard.Enforce();
+                long retained = RetentionGuard.ResidentAnonymous() - start - liveBytes;
+                long residue = guard.Trims == 0 ? 0 : guard.Floor - floor0; // free bytes sharing pages with live blocks
+                worstExcess = Math.Max(worstExcess, retained - residue - (cap + slack));
+                maxResidue = Math.Max(maxResidue, residue);
+            }
+        }
+        foreach (var (p, _) in live) NativeMemory.Free((void*)p);
+        Print("cap", cap);
+        Print("slack", slack);
+        Print("worst_excess", worstExcess);
+        Print("peak_retained", peakRetained);
+        Print("trims", guard.Trims);
+        Print("max_residue", maxResidue);
+        return 0;
+    }
+
+    /// <summary>
+    /// A freed 40 MiB block (above glibc's default mmap ceiling of 32 MB, so without retention fresh pages every time):
+    /// the page faults of refilling it under a roomy guard (kept) and after a tight guard trimmed (given back).
+    /// </summary>
+    public static int Reuse()
+    {
+        if (!CpuAllocator.ApplyRetain()) { Console.Error.WriteLine("ApplyRetain refused"); return 1; }
+        const int bytes = 40 << 20;
+        var roomy = new RetentionGuard(1L << 30);
+        void* a = NativeMemory.Alloc(bytes);
+        NativeMemory.Fill(a, bytes, 1);
+        NativeMemory.Free(a);
+        bool roomyTrimmed = roomy.Enforce(); // 40 MiB free is under 1 GiB: kept
+        long before = MinorFaults();
+        void* b = NativeMemory.Alloc(bytes);
+        NativeMemory.Fill(b, bytes, 2);
+        long reuseFaults = MinorFaults() - before;
+        NativeMemory.Free(b);
+
+        var tight = new RetentionGuard(8L << 20);
+        bool tightTrimmed = tight.Enforce();
+        long before2 = MinorFaults();
+        void* c = NativeMemory.Alloc(bytes);
+        NativeMemory.Fill(c, bytes, 3);
+        long freshFaults = MinorFaults() - before2;
+        NativeMemory.Free(c);
+        Print("pages", bytes / 4096);
+        Print("reuse_faults", reuseFaults);
+        Print("roomy_trimmed", roomyTrimmed ? 1 : 0);
+        Print("tight_trimmed", tightTrimmed ? 1 : 0);
+        Print("fresh_faults", freshFaults);
+        return 0;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RUsage
+    {
+        public long UTimeSec, UTimeUsec, STimeSec, STimeUsec, MaxRss, IxRss, IdRss, IsRss, MinFlt, MajFlt, NSwap, InBlock, OuBlock, MsgSnd, MsgRcv, NSignals, NvCsw, NivCsw;
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRUsage(int who, out RUsage usage);
+
+    private static long MinorFaults() => GetRUsage(1 /* RUSAGE_THREAD */, out var u) == 0 ? u.MinFlt : throw new InvalidOperationException("getrusage failed");
+}
