@@ -168,8 +168,10 @@ public class RetentionGuardTests
         // after every check, resident memory beyond the live blocks (less what no trim can give back: free bytes sharing
         // pages with live blocks) is within the cap
         Assert.True(m["worst_excess"] <= 0, $"{m["worst_excess"] >> 20} MiB over cap + slack ({(cap + slack) >> 20} MiB) after a check");
-        // the stress did retain more than the cap at times (else it would not test anything) and the guard trimmed
-        Assert.True(m["peak_retained"] > cap + slack, $"the stress never retained more than the cap (peak {m["peak_retained"] >> 20} MiB)");
+        // the stress did retain more than the cap at times (else it would not test anything) and the guard trimmed; the
+        // slack is the after-check bound's tolerance, not part of this (the peak before a check ran 86 to 110 MiB in
+        // fresh processes of the same seeded sequence: the moment a free is measured at varies)
+        Assert.True(m["peak_retained"] > cap, $"the stress never retained more than the cap (peak {m["peak_retained"] >> 20} MiB, cap {cap >> 20} MiB)");
         Assert.True(m["trims"] > 0);
         Assert.True(m["max_residue"] < cap, $"{m["max_residue"] >> 20} MiB resident past the trims");
     }
