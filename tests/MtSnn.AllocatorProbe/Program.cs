@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 using MtSnn.Native;
 
 // Runs one allocator scenario in this fresh process (its main thread allocates from glibc's main arena) and prints
-// what it measured as "key=value" lines; RetentionGuardTests asserts on them. Usage: MtSnn.AllocatorProbe stress|reuse
+// what it measured as "key=value" lines; RetentionGuardTests and HugePagesTests assert on them. Usage: MtSnn.AllocatorProbe stress|reuse|hugepages
 return args switch
 {
     ["stress"] => Probe.Stress(),
     ["reuse"] => Probe.Reuse(),
+    ["hugepages"] => Probe.HugePagesOfATensor(),
     _ => Probe.Usage(),
 };
 
@@ -15,7 +16,7 @@ internal static unsafe class Probe
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: MtSnn.AllocatorProbe stress|reuse");
+        Console.Error.WriteLine("usage: MtSnn.AllocatorProbe stress|reuse|hugepages");
         return 2;
     }
 
@@ -105,6 +106,44 @@ internal static unsafe class Probe
         Print("tight_trimmed", tightTrimmed ? 1 : 0);
         Print("fresh_faults", freshFaults);
         return 0;
+    }
+
+    /// <summary>
+    /// A 64 MiB libtorch CPU tensor, filled so it is resident: the kilobytes of its
+    /// mapping backed by huge pages (AnonHugePages of the /proc/self/smaps entry that holds it) and the page faults of
+    /// filling it, with the policy the environment (MTSNN_HUGEPAGES, THP_MEM_ALLOC_ENABLE) asks for.
+    /// </summary>
+    public static int HugePagesOfATensor()
+    {
+        MtSnn.Native.TorchRuntime.EnsureInitialized();
+        TorchSharp.torch.set_num_threads(1);   // the fill's page faults on this thread, where getrusage(RUSAGE_THREAD) counts them
+        const long elements = 16L << 20;
+        long before = MinorFaults();
+        using var t = TorchSharp.torch.empty([elements], TorchSharp.torch.float32);
+        t.fill_(1f);
+        long faults = MinorFaults() - before;
+        long address = MtSnn.Kernels.Cuda.TensorMemory.DataPointer(t);
+        Print("anon_huge_kb", AnonHugePagesAt(address));
+        Print("fill_faults", faults);
+        Print("pages", elements * 4 / 4096);
+        Print("enabled", HugePages.Enabled ? 1 : 0);
+        return 0;
+    }
+
+    /// <summary>The AnonHugePages (kB) of the /proc/self/smaps mapping that contains <paramref name="address"/>.</summary>
+    private static long AnonHugePagesAt(long address)
+    {
+        bool inside = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            int dash = line.IndexOf('-');
+            if (dash > 0 && line.IndexOf(' ') > dash && long.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long start)
+                && long.TryParse(line.AsSpan(dash + 1, line.IndexOf(' ') - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out long end))
+                inside = address >= start && address < end;
+            else if (inside && line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
+                return long.Parse(line.AsSpan(14).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+        }
+        throw new InvalidOperationException($"no /proc/self/smaps mapping holds 0x{address:x}");
     }
 
     [StructLayout(LayoutKind.Sequential)]

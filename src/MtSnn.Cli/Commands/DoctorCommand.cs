@@ -37,6 +37,7 @@ public static class DoctorCommand
         string? libtorch = TorchRuntime.LoadedLibraries("libtorch_cpu.so").FirstOrDefault();
         o.WriteLine($"libtorch:    {(libtorch is null ? "?" : Path.GetDirectoryName(libtorch))} (version {torch.__version__}{(report.CustomLibTorchDir is null ? "" : $", from {TorchRuntime.LibTorchVariable}")})");
         o.WriteLine($"allocator:   {CpuAllocator.Description}");
+        o.WriteLine($"huge pages:  {HugePages.Description}");
         o.WriteLine($"threads:     {ThreadPolicy.Description}");
         CpuKernelWidth(o);
         string why = Devices.CudaUnavailableReason();

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
+using MtSnn.Native;
 
 namespace MtSnn.Distributed;
 
@@ -21,7 +21,7 @@ namespace MtSnn.Distributed;
 /// a singleton inside an allocation, as it should. Nothing ends such singletons when one of them dies, so the
 /// rendezvous connections stay open as a <see cref="PeerWatch"/>.
 /// </summary>
-public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddress, int Port, TimeSpan Timeout)
+public sealed record MpiJoin(int Rank, int WorldSize, string MasterAddress, int Port, TimeSpan Timeout)
 {
     /// <summary>Open MPI's <c>MPI_MAX_PORT_NAME</c>.</summary>
     private const int MaxPortName = 1024;
@@ -39,12 +39,6 @@ public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddre
 
     /// <summary>The Slurm variables by which Open MPI 4 takes a process for one that srun launched directly (its schizo/slurm component).</summary>
     public static readonly IReadOnlyList<string> StepVariables = ["SLURM_STEP_ID", "SLURM_STEPID"];
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
-
-    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int UnsetEnv(string name);
 
     /// <summary>Runs the join with the library's exports <paramref name="export"/>; returns the world communicator (ordered by <see cref="Rank"/>).</summary>
     /// <paramref name="watch"/> is the <see cref="PeerWatch"/> over the rendezvous connections (started before MPI_Init,
@@ -64,7 +58,7 @@ public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddre
 
         server = null;
         foreach (string v in StepVariables)
-            if (UnsetEnv(v) != 0) throw new NativeCollectiveException($"unsetenv {v} failed");
+            if (!NativeEnvironment.UnsetNativeOnly(v)) throw new NativeCollectiveException($"unsetenv {v} failed");
         byte[] port = new byte[MaxPortName + 1];
         string uri;
         if (Rank == 0)
@@ -120,7 +114,7 @@ public sealed partial record MpiJoin(int Rank, int WorldSize, string MasterAddre
 
     private static void Publish(string uri)
     {
-        if (SetEnv(ServerUriVariable, uri, 1) != 0) throw new NativeCollectiveException($"setenv {ServerUriVariable} failed");
+        if (!NativeEnvironment.SetNativeOnly(ServerUriVariable, uri)) throw new NativeCollectiveException($"setenv {ServerUriVariable} failed");
     }
 
     /// <summary>Starts <c>ompi-server</c> (ended when this process ends) and returns it with its URI.</summary>

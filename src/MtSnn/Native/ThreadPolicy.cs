@@ -16,7 +16,7 @@ namespace MtSnn.Native;
 /// </list>
 /// <c>mtsnn doctor</c> shows the result (<see cref="Description"/>).
 /// </summary>
-public static partial class ThreadPolicy
+public static class ThreadPolicy
 {
     /// <summary>OpenMP's wait-policy variable.</summary>
     public const string WaitPolicyVariable = "OMP_WAIT_POLICY";
@@ -63,11 +63,7 @@ public static partial class ThreadPolicy
     internal static void ApplyWaitPolicy()
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(WaitPolicyVariable) is not null) return;   // set, even empty: the user's choice
-        if (SetEnv(WaitPolicyVariable, "PASSIVE", 0) != 0) return;   // setenv failing (ENOMEM) leaves libgomp's default: nothing else changes
-        Environment.SetEnvironmentVariable(WaitPolicyVariable, "PASSIVE");   // .NET keeps its own copy of the environment
+        if (!NativeEnvironment.Set(WaitPolicyVariable, "PASSIVE")) return;   // setenv failing (ENOMEM) leaves libgomp's default: nothing else changes
         WaitPolicySet = true;
     }
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using MtSnn.Settings;
 using TorchSharp;
@@ -14,6 +15,7 @@ namespace MtSnn.Native;
 /// <item>repairs TorchSharp's shim in place when the system libstdc++ lacks GLIBCXX_3.4.32 (see <see cref="ShimRepair"/>);</item>
 /// <item>honours <c>MTSNN_LIBTORCH=&lt;dir&gt;</c>: the libtorch in that folder (e.g. a PyTorch install's <c>torch/lib</c>, with CUDA) is loaded instead of the packaged CPU one;</item>
 /// <item>makes libtorch's OpenMP threads wait passively (<see cref="ThreadPolicy"/>);</item>
+/// <item>asks for transparent huge pages for libtorch's large CPU blocks (<c>MTSNN_HUGEPAGES</c>, <see cref="HugePages"/>);</item>
 /// <item>applies the allocator policy of <c>MTSNN_MALLOC</c> (default: glibc keeps freed memory for reuse up to a cap; see <see cref="CpuAllocator"/>).</item>
 /// </list>
 /// Failures are not hidden: <see cref="EnsureInitialized"/> throws <see cref="NativeRuntimeException"/> with one line saying what is wrong.
@@ -56,7 +58,7 @@ public static class TorchRuntime
                 _failure = new NativeRuntimeException($"MtSnn could not prepare TorchSharp's native runtime: {e.Message}", e);
                 throw _failure;
             }
-            catch (Exception e) when (e is NativeRuntimeException or SettingException)   // a bad MTSNN_MALLOC or MTSNN_MALLOC_CAP: its one line
+            catch (Exception e) when (e is NativeRuntimeException or SettingException)   // a bad MTSNN_MALLOC, MTSNN_MALLOC_CAP or MTSNN_HUGEPAGES: its one line
             {
                 _failure = e;
                 throw;
@@ -66,8 +68,14 @@ public static class TorchRuntime
 
     private static RuntimeReport Initialize()
     {
+        // Environment for native code first: libgomp reads OMP_WAIT_POLICY when it loads, and PrepareNatives may
+        // preload MTSNN_LIBTORCH's libtorch (and its libgomp); libc10 reads THP_MEM_ALLOC_ENABLE at its first CPU allocation.
+        ThreadPolicy.ApplyWaitPolicy();
+        ExceptionDispatchInfo? badHugePages = null;   // thrown after the shim work, so that a bad setting leaves TorchSharp loadable
+        try { HugePages.Apply(); }
+        catch (Exception e) when (e is NativeRuntimeException or SettingException) { badHugePages = ExceptionDispatchInfo.Capture(e); }
         var report = PrepareNatives();
-        ThreadPolicy.ApplyWaitPolicy();   // before libtorch (and its libgomp) loads
+        badHugePages?.Throw();
         // After the shim work, so that a bad MTSNN_MALLOC leaves TorchSharp loadable; still before any tensor.
         CpuAllocator.EnsureConfigured();
         return report;

@@ -7,7 +7,7 @@ namespace MtSnn.Settings;
 
 /// <summary>
 /// Every <c>MTSNN_*</c> setting, parsed once into one object: <c>MTSNN_NEURON_BACKEND</c>, <c>MTSNN_CPU_VECTOR_BITS</c>,
-/// <c>MTSNN_CUDA_BACKWARD</c>, <c>MTSNN_MALLOC</c>, <c>MTSNN_MALLOC_CAP</c>, <c>MTSNN_LIBTORCH</c>, <c>MTSNN_CACHE</c>,
+/// <c>MTSNN_CUDA_BACKWARD</c>, <c>MTSNN_MALLOC</c>, <c>MTSNN_MALLOC_CAP</c>, <c>MTSNN_HUGEPAGES</c>, <c>MTSNN_LIBTORCH</c>, <c>MTSNN_CACHE</c>,
 /// <c>MTSNN_DATA</c>, <c>MTSNN_MPI_LIB</c> and <c>MTSNN_NCCL_LIB</c>. The unit that owns a variable keeps its name, its
 /// allowed values and its parser (so they are written once); this object calls every parser when it is built and keeps
 /// each value or its error. Building never throws (no static initialiser can fail on a typo); reading a bad value
@@ -33,6 +33,8 @@ public sealed class MtSnnSettings
             raw => CpuAllocator.Parse(raw) ?? CpuAllocator.PlatformDefault, v => CpuAllocator.Values[(int)v!]),
         new(CpuAllocator.CapVariable, CpuAllocator.CapAllowed, () => $"1/{CpuAllocator.DefaultCapDivisor} of the memory, {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}",
             raw => CpuAllocator.ParseCap(raw, CpuAllocator.MemoryLimit), v => CpuAllocator.Mib((long)v!)),
+        new(HugePages.Variable, string.Join(", ", HugePages.Values), () => $"on where the kernel offers transparent huge pages ({HugePages.KernelMode ?? "none"} here)",
+            raw => HugePages.Parse(raw, HugePages.KernelOffers, HugePages.KernelMode), v => (bool)v! ? "on" : "off"),
         new(TorchRuntime.LibTorchVariable, "a libtorch lib folder (e.g. <python site-packages>/torch/lib)", () => "the packaged libtorch",
             PathOrNull, ShowPath),
         new(CacheVariable, "a folder", () => "$XDG_CACHE_HOME/mtsnn, else ~/.cache/mtsnn",
@@ -109,6 +111,8 @@ public sealed class MtSnnSettings
     public CpuAllocatorMode Allocator => Get<CpuAllocatorMode>(CpuAllocator.Variable);
     /// <summary><c>MTSNN_MALLOC_CAP</c>: the retained-memory cap of <see cref="CpuAllocatorMode.Capped"/> in bytes.</summary>
     public long AllocatorCap => Get<long>(CpuAllocator.CapVariable);
+    /// <summary><c>MTSNN_HUGEPAGES</c>: whether libtorch's large CPU blocks ask for transparent huge pages (default: where the kernel offers them).</summary>
+    public bool UseHugePages => Get<bool>(HugePages.Variable);
     /// <summary><c>MTSNN_LIBTORCH</c>: a libtorch folder to load instead of the packaged one, or null.</summary>
     public string? LibTorchDir => Get<string?>(TorchRuntime.LibTorchVariable);
     /// <summary><c>MTSNN_CACHE</c>: MtSnn's cache folder (corrected native shims under <c>native/</c>).</summary>

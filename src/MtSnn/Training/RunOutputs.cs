@@ -66,6 +66,7 @@ public sealed record TrainingResult(TrainConfig Config, IReadOnlyList<EpochMetri
             ["img_per_s"] = MtSnn.IO.RoundTripNumber.Json(ImagesPerSecond),
             ["train_seconds"] = MtSnn.IO.RoundTripNumber.Json(TrainSeconds),
             ["allocator"] = MtSnn.Native.CpuAllocator.Description,
+            ["huge_pages"] = MtSnn.Native.HugePages.Description,
             ["firing_rates"] = rates,
             ["history"] = new JsonArray([.. History.Select(h => (JsonNode?)h.ToJson())]),
         };

@@ -116,6 +116,7 @@ public class BadInputCatalogueTests(BadInputFiles files, ITestOutputHelper log) 
         yield return new("cuda backward bogus", ["neuron", "--input", "-"], Env("MTSNN_CUDA_BACKWARD", "bogus"), "1\n"u8.ToArray());
         yield return new("malloc bogus (doctor)", ["doctor"], Env("MTSNN_MALLOC", "bogus"));
         yield return new("malloc cap bogus (doctor)", ["doctor"], Env("MTSNN_MALLOC_CAP", "lots"));
+        yield return new("huge pages bogus", Train(), Env("MTSNN_HUGEPAGES", "maybe"));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public static class CliProcess
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_TieredPGO"] = "0";
-        foreach (var k in new[] { "MTSNN_NEURON_BACKEND", "MTSNN_CPU_VECTOR_BITS", "MTSNN_CUDA_BACKWARD", "MTSNN_MALLOC", "MTSNN_MALLOC_CAP" }) psi.Environment.Remove(k);
+        foreach (var k in new[] { "MTSNN_NEURON_BACKEND", "MTSNN_CPU_VECTOR_BITS", "MTSNN_CUDA_BACKWARD", "MTSNN_MALLOC", "MTSNN_MALLOC_CAP", "MTSNN_HUGEPAGES", "THP_MEM_ALLOC_ENABLE" }) psi.Environment.Remove(k);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         if (!redirectStdin) p.StandardInput.Close();

@@ -20,7 +20,7 @@ public class MtSnnSettingsTests
     public void Every_variable_MtSnn_reads_is_listed_once()
     {
         Assert.Equal(["MTSNN_NEURON_BACKEND", "MTSNN_CPU_VECTOR_BITS", "MTSNN_CUDA_BACKWARD", "MTSNN_MALLOC", "MTSNN_MALLOC_CAP",
-            "MTSNN_LIBTORCH", "MTSNN_CACHE", "MTSNN_DATA", "MTSNN_MPI_LIB", "MTSNN_NCCL_LIB"], MtSnnSettings.Variables);
+            "MTSNN_HUGEPAGES", "MTSNN_LIBTORCH", "MTSNN_CACHE", "MTSNN_DATA", "MTSNN_MPI_LIB", "MTSNN_NCCL_LIB"], MtSnnSettings.Variables);
         Assert.Equal(MtSnnSettings.Variables, From([]).All.Select(s => s.Variable));
     }
 
@@ -50,7 +50,7 @@ public class MtSnnSettingsTests
         var s = From(new()
         {
             ["MTSNN_NEURON_BACKEND"] = " Fused ", ["MTSNN_CPU_VECTOR_BITS"] = "256", ["MTSNN_CUDA_BACKWARD"] = "recompute",
-            ["MTSNN_MALLOC"] = "system", ["MTSNN_MALLOC_CAP"] = "300M", ["MTSNN_LIBTORCH"] = "/opt/torch/lib", ["MTSNN_CACHE"] = "/tmp/c",
+            ["MTSNN_MALLOC"] = "system", ["MTSNN_MALLOC_CAP"] = "300M", ["MTSNN_HUGEPAGES"] = "off", ["MTSNN_LIBTORCH"] = "/opt/torch/lib", ["MTSNN_CACHE"] = "/tmp/c",
             ["MTSNN_DATA"] = "/data", ["MTSNN_MPI_LIB"] = "/x/libmpi.so", ["MTSNN_NCCL_LIB"] = "/y/libnccl.so.2",
         });
         s.Validate();
@@ -60,6 +60,7 @@ public class MtSnnSettingsTests
         Assert.Equal(BackwardState.Recompute, s.CudaBackward);
         Assert.Equal(CpuAllocatorMode.System, s.Allocator);
         Assert.Equal(300L << 20, s.AllocatorCap);
+        Assert.False(s.UseHugePages);
         Assert.Equal("/opt/torch/lib", s.LibTorchDir);
         Assert.Equal("/tmp/c", s.CacheRoot);
         Assert.Equal("/data", s.DataRoot);
@@ -75,6 +76,7 @@ public class MtSnnSettingsTests
         { "MTSNN_CUDA_BACKWARD", "fast", "invalid MTSNN_CUDA_BACKWARD 'fast' (allowed: store, recompute, auto)" },
         { "MTSNN_MALLOC", "keep", "invalid MTSNN_MALLOC 'keep' (allowed: capped, retain, system)" },
         { "MTSNN_MALLOC_CAP", "lots", "invalid MTSNN_MALLOC_CAP 'lots' (allowed: " },
+        { "MTSNN_HUGEPAGES", "maybe", "invalid MTSNN_HUGEPAGES 'maybe' (allowed: on, off)" },
     };
 
     [Theory]
@@ -95,6 +97,7 @@ public class MtSnnSettingsTests
             "MTSNN_CUDA_BACKWARD" => s.CudaBackward,
             "MTSNN_MALLOC" => s.Allocator,
             "MTSNN_MALLOC_CAP" => s.AllocatorCap,
+            "MTSNN_HUGEPAGES" => s.UseHugePages,
             _ => throw new ArgumentException(variable),
         }));
         // the other settings still read
