@@ -1,5 +1,10 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using MtSnn.Distributed;
 using MtSnn.Gpu.Tests.Kernels.Cuda;
+using MtSnn.Neurons;
+using MtSnn.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -33,5 +38,92 @@ public class NcclDeviceTests
         nccl.Broadcast(d);
         Assert.Equal([1.25, -3.5], d.cpu().data<double>().ToArray());
         nccl.Barrier();
+    }
+
+    /// <summary>
+    /// Two ranks of the real CLI on cuda:0 and cuda:1 (the torchrun contract: RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR,
+    /// MASTER_PORT; the ncclUniqueId through the TCP rendezvous) train data-parallel over NCCL: both exit 0 (the
+    /// trainer compares every rank's parameters after each epoch and fails unless they are bit-identical), rank 0
+    /// alone prints, and its checkpoint equals one process on cuda:0 trained on the global batch, within float32
+    /// summation-order tolerance. Skipped with the reason where fewer than 2 GPUs are present.
+    /// </summary>
+    [TwoGpuFact]
+    [Trait("gpus", "2")]   // scripts/gpu/gpu-tests.sh leaves it out (-trait- gpus=2) on a machine with one GPU, where -failSkips would fail it
+    public void TwoRanksOnTwoGpus_TrainDataParallelAndEqualOneProcessOnTheGlobalBatch()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mtsnn-nccl2-{Environment.ProcessId}");
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        int port = FreePortPair();
+        string cli = Path.Combine(AppContext.BaseDirectory, "MtSnn.Cli.dll");
+        Assert.True(File.Exists(cli), $"{cli} not found: run the GPU tests from the bundle (scripts/gpu/bundle.sh), which carries the CLI beside them");
+        string dotnet = Environment.ProcessPath ?? "dotnet";   // the test app runs under the bundle's (or the SDK's) dotnet host
+        string[] args = [cli, "train", "--device", "cuda", "--distributed", "nccl", "--dataset", "digits", "--model", "digits-mlp", "--T", "2",
+            "--epochs", "1", "--batch-size", "8", "--max-batches", "12", "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05",
+            "--momentum", "0.9", "--schedule", "constant", "--seed", "5", "--workers", "1", "--out", dir];
+        var ranks = new List<(Process P, Task<string> Out, Task<string> Err)>();
+        for (int rank = 0; rank < 2; rank++)
+        {
+            var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in args) psi.ArgumentList.Add(a);
+            psi.Environment["RANK"] = psi.Environment["LOCAL_RANK"] = rank.ToString();
+            psi.Environment["WORLD_SIZE"] = "2";
+            psi.Environment["MASTER_ADDR"] = "127.0.0.1";
+            psi.Environment["MASTER_PORT"] = port.ToString();
+            var p = Process.Start(psi)!;
+            ranks.Add((p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()));
+        }
+        foreach (var (p, _, _) in ranks)
+            if (!p.WaitForExit(TimeSpan.FromMinutes(4))) { foreach (var (q, _, _) in ranks) q.Kill(entireProcessTree: true); Assert.Fail("a rank hung (killed)"); }
+        for (int rank = 0; rank < 2; rank++)
+            Assert.True(ranks[rank].P.ExitCode == 0, $"rank {rank}: exit {ranks[rank].P.ExitCode}\n{ranks[rank].Out.Result}\n{ranks[rank].Err.Result}");
+        Assert.Contains("x 2 ranks (nccl ", ranks[0].Out.Result);
+        Assert.Equal("", ranks[1].Out.Result.Trim());
+
+        var config = new TrainConfig
+        {
+            Dataset = "digits", Model = "digits-mlp", T = 2, Epochs = 1, BatchSize = 16, MaxBatches = 12, Device = "cuda:0",
+            Optimizer = OptimizerKind.Sgd, Lr = 0.05, Momentum = 0.9, Neuron = new NeuronOptions { Mode = FiringMode.Cascade, Levels = 2 },
+            Seed = 5, Workers = 1, Schedule = ScheduleKind.Constant,
+        }.Validate();
+        using var one = new Trainer(config);
+        one.Run();
+        using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"), adjust: c => c with { Device = "cuda:0" });
+        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
+        {
+            double diff = p.sub(q.to(p.device)).abs().max().item<float>(), scale = p.abs().max().item<float>();
+            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |one process - 2 ranks| = {diff:g3} (max |w| = {scale:g3})");
+        }
+        Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>Two consecutive free ports (MASTER_PORT, and the next one for the rendezvous).</summary>
+    private static int FreePortPair()
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            using var a = new TcpListener(IPAddress.Loopback, 0);
+            a.Start();
+            int port = ((IPEndPoint)a.LocalEndpoint).Port;
+            if (port >= 65535) continue;
+            try
+            {
+                using var b = new TcpListener(IPAddress.Any, port + 1);
+                b.Start();
+                return port;
+            }
+            catch (SocketException) { }
+        }
+        throw new InvalidOperationException("no two consecutive free ports");
+    }
+}
+
+/// <summary>A fact that needs two CUDA GPUs: skipped with the reason (no CUDA, or how many GPUs there are) otherwise.</summary>
+public sealed class TwoGpuFactAttribute : FactAttribute
+{
+    public TwoGpuFactAttribute([System.Runtime.CompilerServices.CallerFilePath] string? sourceFilePath = null, [System.Runtime.CompilerServices.CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
+    {
+        if (CudaFactAttribute.Unavailable is { } why) Skip = why;
+        else if (cuda.device_count() is var n and < 2) Skip = $"needs 2 CUDA GPUs for 2 NCCL ranks; this machine has {n}";
     }
 }
