@@ -5,8 +5,9 @@ namespace MtSnn.Native;
 
 /// <summary>
 /// Transparent huge pages for libtorch's CPU tensors, chosen by <c>MTSNN_HUGEPAGES</c> (<c>on</c> | <c>off</c>; unset:
-/// on where the kernel offers them, i.e. <c>/sys/kernel/mm/transparent_hugepage/enabled</c> is <c>always</c> or
-/// <c>madvise</c>). On, MtSnn sets libtorch's own switch <c>THP_MEM_ALLOC_ENABLE=1</c> in the C library's environment
+/// off, measured: with the capped allocator they cut the page faults 40-fold but did not make training faster,
+/// docs/benchmarks.md). On, which needs the kernel to offer them (<c>/sys/kernel/mm/transparent_hugepage/enabled</c>
+/// is <c>always</c> or <c>madvise</c>), MtSnn sets libtorch's own switch <c>THP_MEM_ALLOC_ENABLE=1</c> in the C library's environment
 /// before the first tensor: libc10 then page-aligns every CPU allocation of 2 MiB or more and marks it
 /// <c>madvise(MADV_HUGEPAGE)</c>, so a training step's activations fault in as 2 MiB pages (one fault instead of 512).
 /// libc10 reads the switch once, at its first CPU allocation, so it is decided once per process by
@@ -38,13 +39,13 @@ public static class HugePages
     public static bool SetByMtSnn { get; private set; }
 
     /// <summary>
-    /// The policy for a value of <see cref="Variable"/> (case-insensitive, trimmed): true for on, false for off, and
-    /// for null or blank <paramref name="kernelOffers"/> (the default). Anything else, or on where the kernel offers no
-    /// huge pages, throws one line naming the allowed values.
+    /// The policy for a value of <see cref="Variable"/> (case-insensitive, trimmed): true for on, false for off and for
+    /// null or blank (the default). Anything else, or on where the kernel offers no huge pages
+    /// (<paramref name="kernelOffers"/> false), throws one line naming the allowed values.
     /// </summary>
     public static bool Parse(string? setting, bool kernelOffers, string? kernelMode)
     {
-        if (string.IsNullOrWhiteSpace(setting)) return kernelOffers;
+        if (string.IsNullOrWhiteSpace(setting)) return false;
         int i = Values.ToList().IndexOf(setting.Trim().ToLowerInvariant());
         if (i < 0) throw new NativeRuntimeException($"invalid {Variable} '{Printable(setting)}' (allowed: {string.Join(", ", Values)})");
         if (i == 0 && !kernelOffers)
@@ -68,16 +69,14 @@ public static class HugePages
 
     /// <summary>
     /// Sets <see cref="TorchVariable"/> for this process as the policy says: to 1 (on) or 0 (off) when
-    /// <see cref="Variable"/> is set; when it is unset, to 1 where the kernel offers huge pages, unless the user has set
-    /// <see cref="TorchVariable"/> (kept). Must run before libtorch's first CPU allocation. Throws the setting's error.
+    /// <see cref="Variable"/> is set; when it is unset, nothing (libtorch's default, off, or the user's own
+    /// <see cref="TorchVariable"/>). Must run before libtorch's first CPU allocation. Throws the setting's error.
     /// </summary>
     internal static void Apply()
     {
         var setting = MtSnnSettings.Current[Variable];
         bool on = MtSnnSettings.Current.UseHugePages;   // throws a bad value's one line
-        if (!OperatingSystem.IsLinux()) return;
-        bool explicitly = setting.Source != SettingSource.Default;
-        if (!explicitly && (Environment.GetEnvironmentVariable(TorchVariable) is not null || !on)) return;
+        if (!OperatingSystem.IsLinux() || setting.Source == SettingSource.Default) return;
         if (!NativeEnvironment.Set(TorchVariable, on ? "1" : "0"))
             throw new NativeRuntimeException($"{Variable}: setenv {TorchVariable} failed; set {Variable} to off");
         SetByMtSnn = true;
@@ -94,12 +93,11 @@ public static class HugePages
             string kernel = KernelMode is null ? "no transparent huge pages in this kernel" : $"kernel THP '{KernelMode}'";
             string value = Environment.GetEnvironmentVariable(TorchVariable) is { } v ? $"{TorchVariable}={Printable(v)}" : $"{TorchVariable} unset";
             var setting = MtSnnSettings.Current[Variable];
-            string origin = SetByMtSnn
-                ? setting.Source == SettingSource.Default ? "set by MtSnn, the default" : $"set by MtSnn for {Variable}={setting.Shown}"
-                : Environment.GetEnvironmentVariable(TorchVariable) is not null ? "set outside MtSnn, kept" : $"{Variable}={setting.Shown}";
+            string origin = SetByMtSnn ? $"set by MtSnn for {Variable}={setting.Shown}"
+                : Environment.GetEnvironmentVariable(TorchVariable) is not null ? "set outside MtSnn, kept" : $"{Variable} unset: off, the default";
             return Enabled
-                ? $"on: libtorch's CPU blocks of 2 MiB or more are page-aligned and advised MADV_HUGEPAGE ({value}, {origin}; {kernel}; {Variable}=off opts out)"
-                : $"off ({value}, {origin}; {kernel})";
+                ? $"on: libtorch's CPU blocks of 2 MiB or more are page-aligned and advised MADV_HUGEPAGE ({value}, {origin}; {kernel})"
+                : $"off ({value}, {origin}; {kernel}{(KernelOffers && !SetByMtSnn ? $"; {Variable}=on opts in" : "")})";
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class MtSnnSettings
             raw => CpuAllocator.Parse(raw) ?? CpuAllocator.PlatformDefault, v => CpuAllocator.Values[(int)v!]),
         new(CpuAllocator.CapVariable, CpuAllocator.CapAllowed, () => $"1/{CpuAllocator.DefaultCapDivisor} of the memory, {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}",
             raw => CpuAllocator.ParseCap(raw, CpuAllocator.MemoryLimit), v => CpuAllocator.Mib((long)v!)),
-        new(HugePages.Variable, string.Join(", ", HugePages.Values), () => $"on where the kernel offers transparent huge pages ({HugePages.KernelMode ?? "none"} here)",
+        new(HugePages.Variable, string.Join(", ", HugePages.Values), () => $"off (on needs the kernel's transparent huge pages: {HugePages.KernelMode ?? "none"} here)",
             raw => HugePages.Parse(raw, HugePages.KernelOffers, HugePages.KernelMode), v => (bool)v! ? "on" : "off"),
         new(TorchRuntime.LibTorchVariable, "a libtorch lib folder (e.g. <python site-packages>/torch/lib)", () => "the packaged libtorch",
             PathOrNull, ShowPath),
@@ -111,7 +111,7 @@ public sealed class MtSnnSettings
     public CpuAllocatorMode Allocator => Get<CpuAllocatorMode>(CpuAllocator.Variable);
     /// <summary><c>MTSNN_MALLOC_CAP</c>: the retained-memory cap of <see cref="CpuAllocatorMode.Capped"/> in bytes.</summary>
     public long AllocatorCap => Get<long>(CpuAllocator.CapVariable);
-    /// <summary><c>MTSNN_HUGEPAGES</c>: whether libtorch's large CPU blocks ask for transparent huge pages (default: where the kernel offers them).</summary>
+    /// <summary><c>MTSNN_HUGEPAGES</c>: whether libtorch's large CPU blocks ask for transparent huge pages (default off).</summary>
     public bool UseHugePages => Get<bool>(HugePages.Variable);
     /// <summary><c>MTSNN_LIBTORCH</c>: a libtorch folder to load instead of the packaged one, or null.</summary>
     public string? LibTorchDir => Get<string?>(TorchRuntime.LibTorchVariable);
