@@ -120,8 +120,9 @@ void Plot(string group, List<IGrouping<string, Run>> rows, string path)
     plot.Title($"Fashion-MNIST plif-net, {group}: test accuracy per epoch (line: mean over seeds, band: min..max)");
     plot.XLabel("epoch");
     plot.YLabel("test accuracy (%)");
-    plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-    plot.SavePng(path, 1000, 600);
+    plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };   // epochs are whole
+    plot.ShowLegend(ScottPlot.Edge.Right);   // outside the data
+    plot.SavePng(path, 1200, 600);
 }
 
 record Run(string Group, string Config, int Seed, string Label, int Planned, double[] Acc, double[] Ips, double? Energy);
