@@ -151,7 +151,8 @@ public static partial class CpuAllocator
         return (long)value;
     }
 
-    private static string Printable(string s) => new([.. s.Take(40).Select(c => char.IsControl(c) || c > '~' ? '?' : c)]);
+    /// <summary>At most 40 characters of a setting's value for a message, control and non-ASCII characters as '?'.</summary>
+    internal static string Printable(string s) => new([.. s.Take(40).Select(c => char.IsControl(c) || c > '~' ? '?' : c)]);
 
     /// <summary>
     /// Applies what <see cref="Variable"/> asks for, once: throws (one line) when it is invalid or asks for

@@ -33,22 +33,24 @@ public static class HugePages
     public static string? KernelMode { get; } = ReadKernelMode();
 
     /// <summary>Whether the kernel gives huge pages to memory that asks for them (<see cref="KernelMode"/> always or madvise).</summary>
-    public static bool KernelOffers => KernelMode is "always" or "madvise";
+    public static bool KernelOffers => Offers(KernelMode);
+
+    private static bool Offers(string? kernelMode) => kernelMode is "always" or "madvise";
 
     /// <summary>Whether <see cref="Apply"/> set <see cref="TorchVariable"/> (false: nothing set, or the user's own value kept).</summary>
     public static bool SetByMtSnn { get; private set; }
 
     /// <summary>
     /// The policy for a value of <see cref="Variable"/> (case-insensitive, trimmed): true for on, false for off and for
-    /// null or blank (the default). Anything else, or on where the kernel offers no huge pages
-    /// (<paramref name="kernelOffers"/> false), throws one line naming the allowed values.
+    /// null or blank (the default). Anything else, or on where the kernel offers no huge pages (<paramref name="kernelMode"/>
+    /// neither always nor madvise), throws one line naming the allowed values.
     /// </summary>
-    public static bool Parse(string? setting, bool kernelOffers, string? kernelMode)
+    public static bool Parse(string? setting, string? kernelMode)
     {
         if (string.IsNullOrWhiteSpace(setting)) return false;
         int i = Values.ToList().IndexOf(setting.Trim().ToLowerInvariant());
-        if (i < 0) throw new NativeRuntimeException($"invalid {Variable} '{Printable(setting)}' (allowed: {string.Join(", ", Values)})");
-        if (i == 0 && !kernelOffers)
+        if (i < 0) throw new NativeRuntimeException($"invalid {Variable} '{CpuAllocator.Printable(setting)}' (allowed: {string.Join(", ", Values)})");
+        if (i == 0 && !Offers(kernelMode))
             throw new NativeRuntimeException($"{Variable}=on needs the kernel's transparent huge pages, which are {(kernelMode is null ? "absent here" : $"'{kernelMode}' here ({KernelModePath})")}; set {Variable} to off");
         return i == 0;
     }
@@ -91,7 +93,7 @@ public static class HugePages
         get
         {
             string kernel = KernelMode is null ? "no transparent huge pages in this kernel" : $"kernel THP '{KernelMode}'";
-            string value = Environment.GetEnvironmentVariable(TorchVariable) is { } v ? $"{TorchVariable}={Printable(v)}" : $"{TorchVariable} unset";
+            string value = Environment.GetEnvironmentVariable(TorchVariable) is { } v ? $"{TorchVariable}={CpuAllocator.Printable(v)}" : $"{TorchVariable} unset";
             var setting = MtSnnSettings.Current[Variable];
             string origin = SetByMtSnn ? $"set by MtSnn for {Variable}={setting.Shown}"
                 : Environment.GetEnvironmentVariable(TorchVariable) is not null ? "set outside MtSnn, kept" : $"{Variable} unset: off, the default";
@@ -100,6 +102,4 @@ public static class HugePages
                 : $"off ({value}, {origin}; {kernel}{(KernelOffers && !SetByMtSnn ? $"; {Variable}=on opts in" : "")})";
         }
     }
-
-    private static string Printable(string s) => new([.. s.Take(40).Select(c => char.IsControl(c) || c > '~' ? '?' : c)]);
 }

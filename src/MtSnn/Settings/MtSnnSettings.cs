@@ -34,7 +34,7 @@ public sealed class MtSnnSettings
         new(CpuAllocator.CapVariable, CpuAllocator.CapAllowed, () => $"1/{CpuAllocator.DefaultCapDivisor} of the memory, {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}",
             raw => CpuAllocator.ParseCap(raw, CpuAllocator.MemoryLimit), v => CpuAllocator.Mib((long)v!)),
         new(HugePages.Variable, string.Join(", ", HugePages.Values), () => $"off (on needs the kernel's transparent huge pages: {HugePages.KernelMode ?? "none"} here)",
-            raw => HugePages.Parse(raw, HugePages.KernelOffers, HugePages.KernelMode), v => (bool)v! ? "on" : "off"),
+            raw => HugePages.Parse(raw, HugePages.KernelMode), v => (bool)v! ? "on" : "off"),
         new(TorchRuntime.LibTorchVariable, "a libtorch lib folder (e.g. <python site-packages>/torch/lib)", () => "the packaged libtorch",
             PathOrNull, ShowPath),
         new(CacheVariable, "a folder", () => "$XDG_CACHE_HOME/mtsnn, else ~/.cache/mtsnn",

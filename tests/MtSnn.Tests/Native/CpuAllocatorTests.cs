@@ -152,11 +152,24 @@ public class CpuAllocatorTests
 /// </summary>
 public class RetentionGuardTests
 {
-    private static Dictionary<string, long> Probe(string scenario)
+    /// <summary>
+    /// Runs tests/MtSnn.AllocatorProbe's <paramref name="scenario"/> in a fresh process, with MTSNN_HUGEPAGES and
+    /// THP_MEM_ALLOC_ENABLE removed from its environment and then <paramref name="env"/> set, and returns its key=value lines.
+    /// </summary>
+    internal static Dictionary<string, long> Probe(string scenario, IReadOnlyDictionary<string, string>? env = null)
     {
-        var r = Repo.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "MtSnn.AllocatorProbe.dll"), scenario], timeout: TimeSpan.FromMinutes(3));
-        Assert.True(r.ExitCode == 0, r.ToString());
-        return r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MtSnn.AllocatorProbe.dll"));
+        psi.ArgumentList.Add(scenario);
+        psi.Environment.Remove(HugePages.Variable);
+        psi.Environment.Remove(HugePages.TorchVariable);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) { p.Kill(entireProcessTree: true); Assert.Fail($"the allocator probe '{scenario}' hung (killed)"); }
+        Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}\n{stdout.Result}\n{stderr.Result}");
+        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('=')).ToDictionary(kv => kv[0], kv => long.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 

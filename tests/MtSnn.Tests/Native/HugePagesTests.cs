@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MtSnn.Native;
 using MtSnn.Tests.TestSupport;
 using Xunit;
@@ -20,7 +19,7 @@ public class HugePagesTests
     [InlineData("off", true, false)]
     [InlineData("Off", false, false)]
     public void Parse_reads_on_and_off_and_defaults_to_off(string? setting, bool kernelOffers, bool expected) =>
-        Assert.Equal(expected, HugePages.Parse(setting, kernelOffers, kernelOffers ? "madvise" : "never"));
+        Assert.Equal(expected, HugePages.Parse(setting, kernelOffers ? "madvise" : "never"));
 
     [Theory]
     [InlineData("1")]
@@ -28,7 +27,7 @@ public class HugePagesTests
     [InlineData("always")]
     public void Parse_rejects_anything_else_with_one_line_naming_the_allowed_values(string setting)
     {
-        var e = Assert.Throws<NativeRuntimeException>(() => HugePages.Parse(setting, true, "madvise"));
+        var e = Assert.Throws<NativeRuntimeException>(() => HugePages.Parse(setting, "madvise"));
         Assert.Equal($"invalid MTSNN_HUGEPAGES '{setting}' (allowed: on, off)", e.Message);
     }
 
@@ -37,7 +36,7 @@ public class HugePagesTests
     [InlineData(null, "MTSNN_HUGEPAGES=on needs the kernel's transparent huge pages, which are absent here; set MTSNN_HUGEPAGES to off")]
     public void On_where_the_kernel_has_none_is_an_error_not_a_silent_fallback(string? kernelMode, string expected)
     {
-        var e = Assert.Throws<NativeRuntimeException>(() => HugePages.Parse("on", false, kernelMode));
+        var e = Assert.Throws<NativeRuntimeException>(() => HugePages.Parse("on", kernelMode));
         Assert.Equal(expected, e.Message);
     }
 
@@ -50,22 +49,7 @@ public class HugePagesTests
     public void The_kernel_mode_is_the_bracketed_word(string text, string? expected) =>
         Assert.Equal(expected, HugePages.ParseKernelMode(text));
 
-    private static Dictionary<string, long> Probe(IDictionary<string, string> env)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MtSnn.AllocatorProbe.dll"));
-        psi.ArgumentList.Add("hugepages");
-        psi.Environment.Remove(HugePages.Variable);
-        psi.Environment.Remove(HugePages.TorchVariable);
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), "the probe hung");
-        Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}\n{stdout.Result}\n{stderr.Result}");
-        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split('=')).ToDictionary(kv => kv[0], kv => long.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private static Dictionary<string, long> Probe(Dictionary<string, string> env) => RetentionGuardTests.Probe("hugepages", env);
 
     [Fact]
     public void On_backs_a_large_tensor_with_huge_pages_where_the_kernel_offers_them()
