@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MtSnn.Distributed;
 using MtSnn.Gpu.Tests.Kernels.Cuda;
+using MtSnn.Tests.Distributed;
 using MtSnn.Neurons;
 using MtSnn.Training;
 using TorchSharp;
@@ -53,13 +52,11 @@ public class NcclDeviceTests
     {
         string dir = Path.Combine(Path.GetTempPath(), $"mtsnn-nccl2-{Environment.ProcessId}");
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        int port = FreePortPair();
+        int port = DigitsRecipe.FreePortPair();
         string cli = Path.Combine(AppContext.BaseDirectory, "MtSnn.Cli.dll");
         Assert.True(File.Exists(cli), $"{cli} not found: run the GPU tests from the bundle (scripts/gpu/bundle.sh), which carries the CLI beside them");
         string dotnet = Environment.ProcessPath ?? "dotnet";   // the test app runs under the bundle's (or the SDK's) dotnet host
-        string[] args = [cli, "train", "--device", "cuda", "--distributed", "nccl", "--dataset", "digits", "--model", "digits-mlp", "--T", "2",
-            "--epochs", "1", "--batch-size", "8", "--max-batches", "12", "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05",
-            "--momentum", "0.9", "--schedule", "constant", "--seed", "5", "--workers", "1", "--out", dir];
+        string[] args = [cli, .. DigitsRecipe.Args(8, 12, dir), "--device", "cuda", "--distributed", "nccl"];
         var ranks = new List<(Process P, Task<string> Out, Task<string> Err)>();
         for (int rank = 0; rank < 2; rank++)
         {
@@ -79,41 +76,11 @@ public class NcclDeviceTests
         Assert.Contains("x 2 ranks (nccl ", ranks[0].Out.Result);
         Assert.Equal("", ranks[1].Out.Result.Trim());
 
-        var config = new TrainConfig
-        {
-            Dataset = "digits", Model = "digits-mlp", T = 2, Epochs = 1, BatchSize = 16, MaxBatches = 12, Device = "cuda:0",
-            Optimizer = OptimizerKind.Sgd, Lr = 0.05, Momentum = 0.9, Neuron = new NeuronOptions { Mode = FiringMode.Cascade, Levels = 2 },
-            Seed = 5, Workers = 1, Schedule = ScheduleKind.Constant,
-        }.Validate();
-        using var one = new Trainer(config);
+        using var one = new Trainer(DigitsRecipe.Config(16, 12, device: "cuda:0"));
         one.Run();
         using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"), adjust: c => c with { Device = "cuda:0" });
-        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
-        {
-            double diff = p.sub(q.to(p.device)).abs().max().item<float>(), scale = p.abs().max().item<float>();
-            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |one process - 2 ranks| = {diff:g3} (max |w| = {scale:g3})");
-        }
+        DigitsRecipe.AssertSameState(one.Model, dp.Model, "2 ranks");
         Directory.Delete(dir, recursive: true);
-    }
-
-    /// <summary>Two consecutive free ports (MASTER_PORT, and the next one for the rendezvous).</summary>
-    private static int FreePortPair()
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            using var a = new TcpListener(IPAddress.Loopback, 0);
-            a.Start();
-            int port = ((IPEndPoint)a.LocalEndpoint).Port;
-            if (port >= 65535) continue;
-            try
-            {
-                using var b = new TcpListener(IPAddress.Any, port + 1);
-                b.Start();
-                return port;
-            }
-            catch (SocketException) { }
-        }
-        throw new InvalidOperationException("no two consecutive free ports");
     }
 }
 

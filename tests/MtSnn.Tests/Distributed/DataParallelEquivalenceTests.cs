@@ -14,13 +14,6 @@ namespace MtSnn.Tests.Distributed;
 [Collection(TrainingCollection.Name)]
 public sealed class DataParallelEquivalenceTests
 {
-    internal static TrainConfig Config(int batch, int maxBatches, string model = "digits-mlp") => new TrainConfig
-    {
-        Dataset = "digits", Model = model, T = 2, Epochs = 1, BatchSize = batch, MaxBatches = maxBatches,
-        Optimizer = OptimizerKind.Sgd, Lr = 0.05, Momentum = 0.9, Neuron = new NeuronOptions { Mode = FiringMode.Cascade, Levels = 2 },
-        Seed = 5, Workers = 1, Schedule = ScheduleKind.Constant,
-    }.Validate();
-
     [Theory]
     [InlineData(2, 8, 12)]    // full global batches of 16
     [InlineData(3, 16, 0)]    // the whole epoch: its last global batch of 48 is split 3 ways unevenly (odd shards)
@@ -28,64 +21,28 @@ public sealed class DataParallelEquivalenceTests
     {
         using var tmp = new TempDir();
         string dir = tmp["dp"];
-        var r = MpiRun.Run(ranks, "train", "--dataset", "digits", "--model", "digits-mlp", "--T", "2", "--epochs", "1", "--batch-size", batch.ToString(),
-            "--max-batches", maxBatches.ToString(), "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
-            "--seed", "5", "--workers", "1", "--out", dir);
+        var r = MpiRun.Run(ranks, DigitsRecipe.Args(batch, maxBatches, dir));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"x {ranks} ranks", r.StdOut);
         Assert.Single(r.StdOut.Split('\n'), l => l.Contains("training digits-mlp", StringComparison.Ordinal));   // rank 0 alone prints
 
-        var single = Config(batch * ranks, maxBatches);
-        using var one = new Trainer(single);
+        using var one = new Trainer(DigitsRecipe.Config(batch * ranks, maxBatches));
         var oneResult = one.Run();
         using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"));
-        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
-        {
-            double diff = p.sub(q).abs().max().item<float>(), scale = p.abs().max().item<float>();
-            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |single - {ranks} ranks| = {diff:g3} (max |w| = {scale:g3})");
-        }
+        DigitsRecipe.AssertSameState(one.Model, dp.Model, $"{ranks} ranks");
         var ck = CheckpointFile.Load(Path.Combine(dir, "last.ckpt"));
         Assert.Equal(oneResult.History[0].TrainLoss, ck.History[0].TrainLoss, 4);
         Assert.Equal(oneResult.Final.Accuracy, ck.History[0].TestAccuracy, 2);
     }
 
-    internal static string[] DigitsArgs(int batch, int maxBatches, string dir) =>
-        ["train", "--dataset", "digits", "--model", "digits-mlp", "--T", "2", "--epochs", "1", "--batch-size", batch.ToString(),
-            "--max-batches", maxBatches.ToString(), "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
-            "--seed", "5", "--workers", "1", "--out", dir];
-
     /// <summary>Rank 0's checkpoint in <paramref name="dir"/> equals one process trained with batch <paramref name="globalBatch"/>, within float32 tolerance.</summary>
     internal static void AssertEqualsOneProcess(string dir, int globalBatch, int maxBatches)
     {
-        using var one = new Trainer(Config(globalBatch, maxBatches));
+        using var one = new Trainer(DigitsRecipe.Config(globalBatch, maxBatches));
         var oneResult = one.Run();
         using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"));
-        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
-        {
-            double diff = p.sub(q).abs().max().item<float>(), scale = p.abs().max().item<float>();
-            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |single - ranks| = {diff:g3} (max |w| = {scale:g3})");
-        }
+        DigitsRecipe.AssertSameState(one.Model, dp.Model, "ranks");
         Assert.Equal(oneResult.History[0].TrainLoss, CheckpointFile.Load(Path.Combine(dir, "last.ckpt")).History[0].TrainLoss, 4);
-    }
-
-    /// <summary>Two ports in a row that are free now (torchrun's store takes the first, mtsnn's rendezvous the next).</summary>
-    internal static int FreePortPair()
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            using var a = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            a.Start();
-            int port = ((System.Net.IPEndPoint)a.LocalEndpoint).Port;
-            if (port >= 65535) continue;
-            try
-            {
-                using var b = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, port + 1);
-                b.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) { }
-        }
-        throw new InvalidOperationException("no two consecutive free ports");
     }
 
     /// <summary>
@@ -100,8 +57,8 @@ public sealed class DataParallelEquivalenceTests
         Assert.True(File.Exists("/usr/bin/torchrun"), "torchrun not found: install Debian's python3-torch (.ci/run does)");
         using var tmp = new TempDir();
         string dir = tmp["tr"];
-        var r = Repo.Run("/usr/bin/torchrun", ["--nproc_per_node", "2", "--master_port", FreePortPair().ToString(), "-r", "1", "-t", "1", "--log_dir", tmp["logs"],
-            "--no_python", "dotnet", MpiRun.CliDll, .. DigitsArgs(8, 12, dir)], env: MpiRun.Environment, timeout: TimeSpan.FromMinutes(4));
+        var r = Repo.Run("/usr/bin/torchrun", ["--nproc_per_node", "2", "--master_port", DigitsRecipe.FreePortPair().ToString(), "-r", "1", "-t", "1", "--log_dir", tmp["logs"],
+            "--no_python", "dotnet", MpiRun.CliDll, .. DigitsRecipe.Args(8, 12, dir)], env: MpiRun.Environment, timeout: TimeSpan.FromMinutes(4));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("x 2 ranks (mpi", r.StdOut);
         AssertEqualsOneProcess(dir, 16, 12);
@@ -118,7 +75,7 @@ public sealed class DataParallelEquivalenceTests
     {
         using var tmp = new TempDir();
         string dir = tmp["slurm"];
-        int port = FreePortPair();
+        int port = DigitsRecipe.FreePortPair();
         var ranks = Enumerable.Range(0, 2).Select(rank =>
         {
             var env = new Dictionary<string, string?>(MpiRun.Environment)
@@ -126,7 +83,7 @@ public sealed class DataParallelEquivalenceTests
                 ["SLURM_PROCID"] = rank.ToString(), ["SLURM_NTASKS"] = "2", ["SLURM_LOCALID"] = rank.ToString(),
                 ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = port.ToString(),
             };
-            return Task.Run(() => Repo.Run("dotnet", [MpiRun.CliDll, .. DigitsArgs(8, 12, dir)], env: env, timeout: TimeSpan.FromMinutes(4)));
+            return Task.Run(() => Repo.Run("dotnet", [MpiRun.CliDll, .. DigitsRecipe.Args(8, 12, dir)], env: env, timeout: TimeSpan.FromMinutes(4)));
         }).ToArray();
         var results = await Task.WhenAll(ranks);
         foreach (var r in results) Assert.True(r.ExitCode == 0, r.ToString());
@@ -147,7 +104,7 @@ public sealed class DataParallelEquivalenceTests
     public void SyncBn_MpiRanksEqualOneProcess_PerRankBnDoesNot()
     {
         using var tmp = new TempDir();
-        var single = Config(16, 4, "digits-cnn");
+        var single = DigitsRecipe.Config(16, 4, "digits-cnn");
         using var one = new Trainer(single);
         one.Run();
         var reference = one.Model.state_dict();
@@ -155,9 +112,7 @@ public sealed class DataParallelEquivalenceTests
         double Worst(bool syncBn, out string where)
         {
             string dir = tmp[syncBn ? "sync" : "local"];
-            var r = MpiRun.Run(2, ["train", "--dataset", "digits", "--model", "digits-cnn", "--T", "2", "--epochs", "1", "--batch-size", "8",
-                "--max-batches", "4", "--mode", "cascade", "--levels", "2", "--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9", "--schedule", "constant",
-                "--seed", "5", "--workers", "1", "--out", dir, .. syncBn ? new[] { "--sync-bn" } : []]);
+            var r = MpiRun.Run(2, [.. DigitsRecipe.Args(8, 4, dir, "digits-cnn"), .. syncBn ? new[] { "--sync-bn" } : []]);
             Assert.True(r.ExitCode == 0, r.ToString());
             using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"));
             Assert.Equal(syncBn, dp.Config.SyncBn);
@@ -203,15 +158,10 @@ public sealed class DataParallelEquivalenceTests
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"x {ranks} ranks", r.StdOut);
 
-        using var one = new Trainer(Config(batch * ranks, 0, "digits-cnn") with { T = 1, Lr = 0.2 });
+        using var one = new Trainer(DigitsRecipe.Config(batch * ranks, 0, "digits-cnn") with { T = 1, Lr = 0.2 });
         one.Run();
         using var dp = Trainer.Resume(Path.Combine(dir, "last.ckpt"));
         Assert.True(dp.Config.SyncBn);
-        foreach (var ((name, p), (_, q)) in one.Model.state_dict().Zip(dp.Model.state_dict()))
-        {
-            if (!p.is_floating_point()) continue;   // num_batches_tracked
-            double diff = p.sub(q).abs().max().item<float>(), scale = p.abs().max().item<float>();
-            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |single - {ranks} ranks| = {diff:g3} (max |w| = {scale:g3})");
-        }
+        DigitsRecipe.AssertSameState(one.Model, dp.Model, $"{ranks} ranks");
     }
 }

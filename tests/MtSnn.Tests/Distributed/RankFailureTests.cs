@@ -58,7 +58,7 @@ public sealed class RankFailureTests
     {
         using var tmp = new TempDir();
         string dir = tmp["run"], last = Path.Combine(dir, "last.ckpt");
-        int port = DataParallelEquivalenceTests.FreePortPair();
+        int port = DigitsRecipe.FreePortPair();
         var ranks = Enumerable.Range(0, 2).Select(rank =>
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root };
@@ -114,7 +114,7 @@ public sealed class RankFailureTests
         Directory.CreateDirectory(bad);
         foreach (string f in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
             File.WriteAllBytes(Path.Combine(bad, f), [1, 2, 3, 4, 5, 6, 7, 8]);
-        int port = DataParallelEquivalenceTests.FreePortPair();
+        int port = DigitsRecipe.FreePortPair();
         var ranks = new[] { bad, MtSnn.Tests.Data.SharedData.FashionMnistDir! }.Select((data, rank) => Task.Run(() => Repo.Run("dotnet",
             [MpiRun.CliDll, "train", "--dataset", "fashion-mnist", "--data", data, "--model", "plif-net", "--T", "1", "--epochs", "1", "--max-batches", "2",
                 "--workers", "1", "--out", tmp["run"]],

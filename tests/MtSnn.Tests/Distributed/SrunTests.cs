@@ -80,9 +80,9 @@ public sealed class SrunTests
         using var tmp = new TempDir();
         string dir = tmp["srun"];
         var env = mpi == "none"
-            ? new Dictionary<string, string?> { ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = DataParallelEquivalenceTests.FreePortPair().ToString() }
+            ? new Dictionary<string, string?> { ["MASTER_ADDR"] = "127.0.0.1", ["MASTER_PORT"] = DigitsRecipe.FreePortPair().ToString() }
             : null;
-        var r = Srun.Run(mpi, 2, DataParallelEquivalenceTests.DigitsArgs(8, 12, dir), env);
+        var r = Srun.Run(mpi, 2, DigitsRecipe.Args(8, 12, dir), env);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("x 2 ranks (mpi", r.StdOut);
         string[] lines = [.. r.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
