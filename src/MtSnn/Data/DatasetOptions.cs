@@ -28,7 +28,7 @@ public sealed record DatasetOptions
     public bool AllowDownload { get; init; } = true;
     /// <summary>Base URL to download from instead of the official mirror (same file names and checksums), or null.</summary>
     public Uri? MirrorOverride { get; init; }
-    /// <summary>Where downloads go; null means Dir, else ROOT/NAME of the environment root, else ~/.cache/mtsnn/NAME.</summary>
+    /// <summary>Where downloads go; null means Dir, else ROOT/NAME of the environment root, else NAME in MtSnn's cache folder (<c>$MTSNN_CACHE</c>, default ~/.cache/mtsnn).</summary>
     public string? DownloadDir { get; init; }
     /// <summary>Time allowed for one file's download. Default 10 minutes.</summary>
     public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -57,12 +57,12 @@ public sealed record DatasetOptions
         return dirs;
     }
 
-    /// <summary>The folder downloads of data set <paramref name="name"/> go to.</summary>
+    /// <summary>The folder downloads of data set <paramref name="name"/> go to: <see cref="DownloadDir"/>, else <see cref="Dir"/>, else ROOT/NAME of <see cref="EnvironmentDir"/>, else CACHE/NAME (<see cref="Settings.MtSnnSettings.CacheRoot"/>).</summary>
     public string DownloadDirFor(string name)
     {
         if (DownloadDir is not null) return DownloadDir;
         if (Dir is not null) return Dir;
         if (EnvironmentDir is not null) return Path.Combine(EnvironmentDir, name);
-        return Path.Combine(Settings.MtSnnSettings.UserCacheRoot(), name);
+        return Path.Combine(Settings.MtSnnSettings.Current.CacheRoot, name);
     }
 }

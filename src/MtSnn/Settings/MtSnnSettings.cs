@@ -115,7 +115,7 @@ public sealed class MtSnnSettings
     public bool UseHugePages => Get<bool>(HugePages.Variable);
     /// <summary><c>MTSNN_LIBTORCH</c>: a libtorch folder to load instead of the packaged one, or null.</summary>
     public string? LibTorchDir => Get<string?>(TorchRuntime.LibTorchVariable);
-    /// <summary><c>MTSNN_CACHE</c>: MtSnn's cache folder (corrected native shims under <c>native/</c>).</summary>
+    /// <summary><c>MTSNN_CACHE</c>: MtSnn's cache folder (corrected native shims under <c>native/</c>, downloaded data sets under <c>NAME/</c> when no data folder is given).</summary>
     public string CacheRoot => Get<string>(CacheVariable);
     /// <summary><c>MTSNN_DATA</c>: a data root (data set NAME in ROOT/NAME), or null.</summary>
     public string? DataRoot => Get<string?>(MtSnn.Data.DatasetOptions.DataVariable);

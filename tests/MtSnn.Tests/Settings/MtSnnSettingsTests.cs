@@ -202,4 +202,20 @@ public class MtSnnSettingsTests
         Assert.Contains("  MTSNN_MPI_LIB = unset (unset by an override, the default: libmpi.so.40, then libmpi.so, from the system loader; allowed: ", r.StdOut);
         Assert.Contains("CPU kernel:  256-bit vectors (8 float lanes, MTSNN_CPU_VECTOR_BITS=256; ", r.StdOut);   // the width line reads the same object
     }
+
+    [Fact]
+    public void Downloads_without_a_data_folder_go_to_the_cache_folder_MTSNN_CACHE_names()
+    {
+        var none = new MtSnn.Data.DatasetOptions { EnvironmentDir = null };
+        using (MtSnnSettings.Override(new Dictionary<string, string?> { ["MTSNN_CACHE"] = "/scratch/mtsnn-cache" }))
+            Assert.Equal(Path.Combine("/scratch/mtsnn-cache", "fashion-mnist"), none.DownloadDirFor("fashion-mnist"));
+        using (MtSnnSettings.Override(new Dictionary<string, string?> { ["MTSNN_CACHE"] = null }))
+            Assert.Equal(Path.Combine(MtSnnSettings.UserCacheRoot(), "mnist"), none.DownloadDirFor("mnist"));
+        // an explicit folder still wins over the cache
+        using (MtSnnSettings.Override(new Dictionary<string, string?> { ["MTSNN_CACHE"] = "/scratch/mtsnn-cache" }))
+        {
+            Assert.Equal("/data/fm", (none with { Dir = "/data/fm" }).DownloadDirFor("fashion-mnist"));
+            Assert.Equal(Path.Combine("/root-data", "mnist"), (none with { EnvironmentDir = "/root-data" }).DownloadDirFor("mnist"));
+        }
+    }
 }
