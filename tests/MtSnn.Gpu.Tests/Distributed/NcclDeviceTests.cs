@@ -2,7 +2,6 @@ using System.Diagnostics;
 using MtSnn.Distributed;
 using MtSnn.Gpu.Tests.Kernels.Cuda;
 using MtSnn.Tests.Distributed;
-using MtSnn.Neurons;
 using MtSnn.Training;
 using TorchSharp;
 using Xunit;

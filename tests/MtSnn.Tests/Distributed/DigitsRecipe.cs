@@ -27,21 +27,35 @@ internal static class DigitsRecipe
 
     /// <summary>
     /// Every floating-point parameter and buffer of <paramref name="ranks"/> equals <paramref name="one"/>'s within
-    /// float32 summation-order tolerance (1e-5 + 1e-4 · max |w|), every integer one (batch norm's step count) exactly;
-    /// <paramref name="what"/> names the ranks in the message.
+    /// float32 summation-order tolerance (<see cref="WorstExcess"/> at most 1), every integer one (batch norm's step
+    /// count) exactly; <paramref name="what"/> names the ranks in the message.
     /// </summary>
     public static void AssertSameState(TorchSharp.torch.nn.Module one, TorchSharp.torch.nn.Module ranks, string what)
     {
         foreach (var ((name, p), (_, q)) in one.state_dict().Zip(ranks.state_dict()))
-        {
             if (!p.is_floating_point())
-            {
                 Assert.True(p.eq(q.to(p.device)).all().item<bool>(), $"{name}: one process and {what} differ");
-                continue;
-            }
+        Assert.True(WorstExcess(one, ranks, what, out string where) <= 1, where);
+    }
+
+    /// <summary>
+    /// The largest max |one - ranks| over the floating-point parameters and buffers, in units of the float32
+    /// summation-order tolerance 1e-5 + 1e-4 · max |w| (above 1: outside it; NaN counts as infinite), and
+    /// <paramref name="where"/>, a line naming that entry.
+    /// </summary>
+    public static double WorstExcess(TorchSharp.torch.nn.Module one, TorchSharp.torch.nn.Module ranks, string what, out string where)
+    {
+        double worst = 0;
+        where = "no floating-point state";
+        foreach (var ((name, p), (_, q)) in one.state_dict().Zip(ranks.state_dict()))
+        {
+            if (!p.is_floating_point()) continue;
             double diff = p.sub(q.to(p.device)).abs().max().item<float>(), scale = p.abs().max().item<float>();
-            Assert.True(diff <= 1e-5 + 1e-4 * scale, $"{name}: max |one process - {what}| = {diff:g3} (max |w| = {scale:g3})");
+            double excess = diff / (1e-5 + 1e-4 * scale);
+            if (double.IsNaN(excess)) excess = double.PositiveInfinity;
+            if (excess >= worst) (worst, where) = (excess, $"{name}: max |one process - {what}| = {diff:g3} (max |w| = {scale:g3})");
         }
+        return worst;
     }
 
     /// <summary>Two ports in a row that are free now (MASTER_PORT, torchrun's store, takes the first; mtsnn's rendezvous the next).</summary>
