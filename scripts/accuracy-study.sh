@@ -12,8 +12,9 @@
 #   --list     print the runs (group/name, epochs, flags) and their state, run nothing
 # Environment: STUDY_OUT (default out/accuracy-study), MTSNN_FASHION (default ../shared/data/fashion-mnist),
 #   MTSNN_DLL (a published MtSnn.Cli.dll to use; default: build src/MtSnn.Cli in Release and use that),
-#   MTSNN_MALLOC (default: capped, the library's default: freed memory kept up to a cap, docs/benchmarks.md; uncapped
-#   retain let a plif-net run grow to 13 GB resident and two at once were killed by the OOM killer on a 24 GB machine).
+#   MTSNN_MALLOC (default: the library's own, cache on Linux x64: freed tensor memory kept per size class up to a cap,
+#   docs/benchmarks.md; uncapped retain let a plif-net run grow to 13 GB resident and two at once were killed by the
+#   OOM killer on a 24 GB machine). The allocator does not change a digit of the results (CpuCacheTests).
 # Every recipe flag is explicit, so the study does not depend on train's defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -128,7 +129,6 @@ if [[ -z $dll ]]; then
   dll=src/MtSnn.Cli/bin/Release/net10.0/MtSnn.Cli.dll
 fi
 [[ -f $dll ]] || { echo "accuracy-study.sh: error: MTSNN_DLL '$dll' does not exist" >&2; exit 2; }
-export MTSNN_MALLOC=${MTSNN_MALLOC:-capped}
 threads=$(( $(nproc) / jobs )); (( threads >= 1 )) || threads=1
 export OMP_NUM_THREADS=$threads
 

@@ -3,8 +3,8 @@
 # interleaved: each round runs every policy once at T = 1 and at T = 4, in rotating order. POLICIES (default
 # "baseline default capped-hp retain") names them; the first is what the ratios are to:
 #   baseline  the default before issue 15: glibc's allocator untouched, no huge pages (MTSNN_MALLOC=system MTSNN_HUGEPAGES=off)
-#   default   the library's default today (neither variable set: capped, no huge pages)
-#   MODE[:CAP][+hp|-hp]  MTSNN_MALLOC=MODE (system, capped, retain), MTSNN_MALLOC_CAP=CAP, MTSNN_HUGEPAGES on (+hp) or
+#   default   the library's default today (neither variable set: cache on Linux x64, no huge pages)
+#   MODE[:CAP][+hp|-hp]  MTSNN_MALLOC=MODE (system, capped, retain, cache), MTSNN_MALLOC_CAP=CAP, MTSNN_HUGEPAGES on (+hp) or
 #             off (-hp); without a suffix the huge-page default
 # Per run: the epoch's img/s (summary.json), the peak RSS (/usr/bin/time %M), the minor page faults (%R) and the 1-minute
 # load average before and after. Writes JSON (runs + medians + ratios to the first policy).

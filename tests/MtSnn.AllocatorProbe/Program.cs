@@ -3,12 +3,13 @@ using System.Runtime.InteropServices;
 using MtSnn.Native;
 
 // Runs one allocator scenario in this fresh process (its main thread allocates from glibc's main arena) and prints
-// what it measured as "key=value" lines; RetentionGuardTests and HugePagesTests assert on them. Usage: MtSnn.AllocatorProbe stress|reuse|hugepages
+// what it measured as "key=value" lines; RetentionGuardTests and HugePagesTests assert on them. Usage: MtSnn.AllocatorProbe stress|reuse|hugepages|cache
 return args switch
 {
     ["stress"] => Probe.Stress(),
     ["reuse"] => Probe.Reuse(),
     ["hugepages"] => Probe.HugePagesOfATensor(),
+    ["cache"] => Probe.Cache(),
     _ => Probe.Usage(),
 };
 
@@ -16,7 +17,7 @@ internal static unsafe class Probe
 {
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: MtSnn.AllocatorProbe stress|reuse|hugepages");
+        Console.Error.WriteLine("usage: MtSnn.AllocatorProbe stress|reuse|hugepages|cache");
         return 2;
     }
 
@@ -127,6 +128,83 @@ internal static unsafe class Probe
         Print("fill_faults", faults);
         Print("pages", elements * 4 / 4096);
         Print("enabled", HugePages.Enabled ? 1 : 0);
+        return 0;
+    }
+
+    /// <summary>
+    /// libtorch's CPU tensors under <c>MTSNN_MALLOC=cache</c> (set by the test): whether the cache is libc10's CPU
+    /// allocator, what a freed 4 MiB tensor's storage does for the next tensor of its size class (same address, no
+    /// page faults), a small tensor passing through, tensors made and freed on 8 threads at once (the live count goes
+    /// back to what it was), a cap smaller than a block (the block is unmapped on free), and a trim. Counters are
+    /// printed as differences around each step, since TorchSharp allocates a few blocks of its own at start-up.
+    /// </summary>
+    public static int Cache()
+    {
+        MtSnn.Native.TorchRuntime.EnsureInitialized();
+        TorchSharp.torch.set_num_threads(1);
+        Print("current", CpuCache.IsCurrent ? 1 : 0);
+        Print("layout_ok", CpuCache.LayoutMismatch(NativeLibrary.Load("libc10.so", typeof(CpuCache).Assembly, null)) is null ? 1 : 0);
+        const long elements = 1_100_000; // 4.4 MB of float32: the size class of 4.5 MiB, as is 1000 elements less
+        var s0 = CpuCache.Stats();
+        long first;
+        using (var a = TorchSharp.torch.empty([elements], TorchSharp.torch.float32))
+        {
+            a.fill_(1f);
+            first = MtSnn.Kernels.Cuda.TensorMemory.DataPointer(a);
+        }
+        var s1 = CpuCache.Stats();
+        long before = MinorFaults();
+        long second, sum;
+        using (var b = TorchSharp.torch.empty([elements - 1000], TorchSharp.torch.float32)) // a little smaller: the same class
+        {
+            b.fill_(2f);
+            second = MtSnn.Kernels.Cuda.TensorMemory.DataPointer(b);
+            sum = (long)b.sum().item<float>();
+        }
+        long refillFaults = MinorFaults() - before;
+        var s2 = CpuCache.Stats();
+        Print("first_misses", (long)(s1.Misses - s0.Misses));
+        Print("first_cached_delta", (long)(s1.CachedBytes - s0.CachedBytes));
+        Print("reused_same_address", first == second ? 1 : 0);
+        Print("second_hits", (long)(s2.Hits - s1.Hits));
+        Print("second_misses", (long)(s2.Misses - s1.Misses));
+        Print("refill_faults", refillFaults);
+        Print("pages", elements * 4 / 4096);
+        Print("sum", sum);
+        Print("expected_sum", 2 * (elements - 1000));
+        using (var small = TorchSharp.torch.ones([1000], TorchSharp.torch.float32)) Print("small_sum", (long)small.sum().item<float>());
+        var s3 = CpuCache.Stats();
+        Print("small_counted", (long)(s3.SmallAllocations - s2.SmallAllocations));
+        Print("small_missed", (long)(s3.Misses - s2.Misses));
+
+        // 8 threads, 50 tensors each of varied sizes, all freed: live back where it was, every sum right
+        long liveBefore = (long)CpuCache.Stats().LiveBytes, wrong = 0;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var rng = new Random(i);
+            for (int k = 0; k < 50; k++)
+            {
+                long n = rng.Next(1 << 16, 3 << 20);
+                using var t = TorchSharp.torch.full([n], 1f, TorchSharp.torch.float32);
+                if ((long)t.sum().item<float>() != n) Interlocked.Increment(ref wrong);
+            }
+        });
+        Print("threads_live_delta", (long)CpuCache.Stats().LiveBytes - liveBefore);
+        Print("threads_wrong_sums", wrong);
+
+        var s4 = CpuCache.Stats();
+        long trimmed = CpuCache.Trim();
+        var s5 = CpuCache.Stats();
+        Print("trimmed_bytes", trimmed);
+        Print("cached_before_trim", (long)s4.CachedBytes);
+        Print("cached_after_trim", (long)s5.CachedBytes);
+        Print("cap", (long)s5.Cap);
+        // a block larger than the cap (the test sets the cap to 64 MiB): freed, it is unmapped, not cached
+        using (var big = TorchSharp.torch.ones([20L << 20], TorchSharp.torch.float32)) Print("big_sum", (long)big.sum().item<float>());
+        var s6 = CpuCache.Stats();
+        Print("big_unmapped", (long)(s6.Unmaps - s5.Unmaps));
+        Print("big_cached_delta", (long)s6.CachedBytes - (long)s5.CachedBytes);
+        Print("peak_cached_within_cap", s6.PeakCachedBytes <= s6.Cap ? 1 : 0);
         return 0;
     }
 

@@ -24,6 +24,13 @@ public enum CpuAllocatorMode
 
     /// <summary>Nothing changed: glibc serves blocks above its (dynamic, at most 32 MB) mmap threshold with fresh pages and unmaps them on free.</summary>
     System,
+
+    /// <summary>
+    /// libtorch's CPU tensors of at least <see cref="CpuCache.Threshold"/> bytes come from MtSnn's size-class cache
+    /// (<see cref="CpuCache"/>), which keeps freed blocks on per-class free lists up to the cap
+    /// (<see cref="CpuAllocator.CapVariable"/>); the C library is left as it is.
+    /// </summary>
+    Cache,
 }
 
 /// <summary>
@@ -41,13 +48,24 @@ public static partial class CpuAllocator
     public const string CapVariable = "MTSNN_MALLOC_CAP";
 
     /// <summary>The values of <see cref="Variable"/>, written once for parsing and messages.</summary>
-    public static readonly IReadOnlyList<string> Values = ["capped", "retain", "system"];
+    public static readonly IReadOnlyList<string> Values = ["capped", "retain", "system", "cache"];
 
     /// <summary>What <see cref="CapVariable"/> accepts, for messages.</summary>
     public const string CapAllowed = "a size in bytes with an optional K, M or G suffix (e.g. 800M, 2G) or a percentage of the memory (e.g. 5%), more than 0";
 
-    /// <summary>The default cap is the memory the process may use (physical or cgroup limit) divided by this.</summary>
+    /// <summary>Under <see cref="CpuAllocatorMode.Capped"/> the default cap is the memory the process may use (physical or cgroup limit) divided by this.</summary>
     public const int DefaultCapDivisor = 16;
+
+    /// <summary>
+    /// Under <see cref="CpuAllocatorMode.Cache"/> the default cap is the memory divided by this: larger than capped's,
+    /// since a size-class cache does not fragment (plif-net at T = 4 keeps about 0.9x its live peak on the free lists at
+    /// times, and maps 1.2x; docs/benchmarks.md), while glibc's retained heap grows with every byte it is allowed.
+    /// </summary>
+    public const int CacheCapDivisor = 4;
+
+    /// <summary>The cap when <see cref="CapVariable"/> is unset: <paramref name="memoryLimit"/> / <see cref="CacheCapDivisor"/> under <c>cache</c>, / <see cref="DefaultCapDivisor"/> otherwise.</summary>
+    public static long DefaultCap(CpuAllocatorMode mode, long memoryLimit) =>
+        memoryLimit / (mode == CpuAllocatorMode.Cache ? CacheCapDivisor : DefaultCapDivisor);
 
     /// <summary>How often the guard of <see cref="CpuAllocatorMode.Capped"/> measures the retained memory.</summary>
     public static readonly TimeSpan GuardInterval = TimeSpan.FromMilliseconds(100);
@@ -77,11 +95,19 @@ public static partial class CpuAllocator
     /// <summary>The mode <see cref="Variable"/> asks for (<see cref="MtSnnSettings.Allocator"/>; unset or blank: <see cref="PlatformDefault"/>); throws <see cref="SettingException"/> for any other value.</summary>
     public static CpuAllocatorMode Mode => MtSnnSettings.Current.Allocator;
 
-    /// <summary>The cap in bytes that <see cref="CapVariable"/> asks for, or the default (<see cref="MtSnnSettings.AllocatorCap"/>); throws <see cref="SettingException"/> for a bad value.</summary>
-    public static long Cap => MtSnnSettings.Current.AllocatorCap;
+    /// <summary>The cap in bytes that <see cref="CapVariable"/> asks for (<see cref="MtSnnSettings.AllocatorCap"/>), or <see cref="DefaultCap"/> for <see cref="Mode"/>; throws <see cref="SettingException"/> for a bad value.</summary>
+    public static long Cap => MtSnnSettings.Current.AllocatorCap ?? DefaultCap(Mode, MemoryLimit);
 
-    /// <summary>The mode when <see cref="Variable"/> is unset: <see cref="CpuAllocatorMode.Capped"/> on glibc, <see cref="CpuAllocatorMode.System"/> elsewhere.</summary>
-    public static CpuAllocatorMode PlatformDefault => IsGlibc ? CpuAllocatorMode.Capped : CpuAllocatorMode.System;
+    /// <summary>
+    /// The mode when <see cref="Variable"/> is unset: <see cref="CpuAllocatorMode.Cache"/> on Linux x64 (where MtSnn
+    /// builds and ships the cache; a build without g++ warns and has none: <see cref="CpuCache.Built"/>),
+    /// <see cref="CpuAllocatorMode.Capped"/> on other glibc systems, <see cref="CpuAllocatorMode.System"/> elsewhere.
+    /// </summary>
+    public static CpuAllocatorMode PlatformDefault => CpuCache.Built ? CpuAllocatorMode.Cache
+        : IsGlibc ? CpuAllocatorMode.Capped : CpuAllocatorMode.System;
+
+    /// <summary>What <see cref="PlatformDefault"/> is, in words, for the settings' help.</summary>
+    public const string PlatformDefaultText = "cache on Linux x64 (capped where MtSnn was built without g++), capped on other glibc systems, system elsewhere";
 
     /// <summary>The memory this process may use: the physical memory or the container's limit, as the .NET GC sees it.</summary>
     public static long MemoryLimit => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
@@ -98,15 +124,21 @@ public static partial class CpuAllocator
         && NativeLibrary.TryGetExport(h, "malloc_trim", out _);
 
     /// <summary>One line for <c>mtsnn doctor</c>: what the allocator does in this process.</summary>
-    public static string Description => Guard is { } g
-        ? $"glibc, freed memory retained up to {Mib(g.Cap)} ({CapOrigin()}), checked every {GuardInterval.TotalMilliseconds:0} ms, {g.Trims} trim(s) so far ({Variable}=capped, the default; 'system' opts out)"
+    public static string Description => CpuCache.Installed
+        ? CacheDescription(CpuCache.Stats())
+        : Guard is { } g
+        ? $"glibc, freed memory retained up to {Mib(g.Cap)} ({CapOrigin(CpuAllocatorMode.Capped)}), checked every {GuardInterval.TotalMilliseconds:0} ms, {g.Trims} trim(s) so far ({Variable}=capped)"
         : Retained
             ? $"glibc, freed memory retained without a cap ({Variable}=retain)"
             : OperatingSystem.IsLinux() ? $"glibc default ({Variable}=system)" : $"C runtime default (no glibc; {Variable}=system)";
 
-    private static string CapOrigin() => MtSnnSettings.Current[CapVariable].Raw is { } s && !string.IsNullOrWhiteSpace(s)
+    private static string CacheDescription(CpuCacheStats s) =>
+        $"libtorch's CPU blocks of {CpuCache.Threshold >> 10} KiB or more from MtSnn's size-class cache, freed blocks kept up to {Mib((long)s.Cap)} ({CapOrigin(CpuAllocatorMode.Cache)}); " +
+        $"{s.Hits} hit(s), {s.Misses} miss(es), peak {Mib((long)s.PeakLiveBytes)} live + {Mib((long)s.PeakCachedBytes)} cached, {Mib((long)s.PeakMappedBytes)} mapped ({Variable}=cache{(PlatformDefault == CpuAllocatorMode.Cache ? ", the default; 'system' opts out" : "")})";
+
+    private static string CapOrigin(CpuAllocatorMode mode) => MtSnnSettings.Current[CapVariable].Raw is { } s && !string.IsNullOrWhiteSpace(s)
         ? $"{CapVariable}={s.Trim()}"
-        : $"1/{DefaultCapDivisor} of {Mib(MemoryLimit)}; {CapVariable} overrides";
+        : $"1/{(mode == CpuAllocatorMode.Cache ? CacheCapDivisor : DefaultCapDivisor)} of {Mib(MemoryLimit)}; {CapVariable} overrides";
 
     /// <summary>Bytes as MiB (or GiB above 10 GiB) for messages.</summary>
     public static string Mib(long bytes) => bytes >= 10L << 30
@@ -124,13 +156,12 @@ public static partial class CpuAllocator
     }
 
     /// <summary>
-    /// The cap for a value of <see cref="CapVariable"/>: null or blank gives <paramref name="memoryLimit"/> /
-    /// <see cref="DefaultCapDivisor"/>; <c>N</c>, <c>NK</c>, <c>NM</c>, <c>NG</c> (binary units, case-insensitive) or
+    /// The cap for a value of <see cref="CapVariable"/>: null or blank gives null (the mode's <see cref="DefaultCap"/>); <c>N</c>, <c>NK</c>, <c>NM</c>, <c>NG</c> (binary units, case-insensitive) or
     /// <c>P%</c> of <paramref name="memoryLimit"/>. Anything else, zero, or more than the memory is an error.
     /// </summary>
-    public static long ParseCap(string? setting, long memoryLimit)
+    public static long? ParseCap(string? setting, long memoryLimit)
     {
-        if (string.IsNullOrWhiteSpace(setting)) return memoryLimit / DefaultCapDivisor;
+        if (string.IsNullOrWhiteSpace(setting)) return null;
         string s = setting.Trim().ToUpperInvariant();
         double value;
         bool ok;
@@ -162,10 +193,11 @@ public static partial class CpuAllocator
     public static void EnsureConfigured()
     {
         var mode = Mode;
-        long cap = mode == CpuAllocatorMode.Capped ? Cap : 0; // checked before anything is applied
+        long cap = mode is CpuAllocatorMode.Capped or CpuAllocatorMode.Cache ? Cap : 0; // checked before anything is applied
         if (mode == CpuAllocatorMode.System) return;
         lock (Gate)
         {
+            if (mode == CpuAllocatorMode.Cache) CpuCache.Install(cap, HugePages.Enabled);
             if (mode == CpuAllocatorMode.Retain && !Retained) ApplyRetain();
             if (mode == CpuAllocatorMode.Capped && Guard is null)
             {

@@ -29,6 +29,9 @@ public static class TorchRuntime
     /// <summary>Environment variable naming a libtorch folder to use instead of the packaged one.</summary>
     public const string LibTorchVariable = "MTSNN_LIBTORCH";
 
+    /// <summary>Why the initialisation failed (one line), or null: before it ran, or when it succeeded.</summary>
+    internal static Exception? Failure { get { lock (Gate) return _failure; } }
+
     /// <summary>What the initialisation did; null before it ran.</summary>
     public static RuntimeReport? Report { get { lock (Gate) return _report; } }
 
@@ -111,7 +114,14 @@ public static class TorchRuntime
     /// search directories (from the app's deps.json: its own folder, runtimes/linux-x64/native, or the NuGet
     /// cache), and TorchSharp.dll's folder with its runtimes/linux-x64/native.
     /// </summary>
-    public static IReadOnlyList<string> CandidateShims()
+    public static IReadOnlyList<string> CandidateShims() =>
+        NativeSearchDirectories().Select(d => Path.Combine(d, ShimRepair.ShimFileName)).Where(File.Exists).ToList();
+
+    /// <summary>
+    /// The folders .NET probes for TorchSharp's natives, full paths without repeats: the host's native search
+    /// directories (from the app's deps.json) then TorchSharp.dll's folder and its runtimes/linux-x64/native.
+    /// </summary>
+    public static IReadOnlyList<string> NativeSearchDirectories()
     {
         var dirs = new List<string>();
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string list)
@@ -122,8 +132,7 @@ public static class TorchRuntime
             dirs.Add(tsDir);
             dirs.Add(Path.Combine(tsDir, "runtimes", "linux-x64", "native"));
         }
-        return dirs.Select(d => Path.Combine(Path.GetFullPath(d), ShimRepair.ShimFileName))
-                   .Distinct(StringComparer.Ordinal).Where(File.Exists).ToList();
+        return dirs.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
 
     private static readonly string[] LibTorchLoadOrder =

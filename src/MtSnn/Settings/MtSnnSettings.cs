@@ -29,10 +29,11 @@ public sealed class MtSnnSettings
             raw => CpuNeuronKernel.ChooseVectorBits(raw, Vector512.IsHardwareAccelerated), v => $"{v}"),
         new(CudaBackwardPolicy.Variable, CudaBackwardPolicy.AllowedValues, () => $"auto, {CudaBackwardPolicy.Name(CudaBackwardPolicy.Measured)} until a GPU measurement decides",
             raw => CudaBackwardPolicy.Parse(raw), v => CudaBackwardPolicy.Name((BackwardState)v!)),
-        new(CpuAllocator.Variable, string.Join(", ", CpuAllocator.Values), () => "capped on glibc, system elsewhere",
+        new(CpuAllocator.Variable, string.Join(", ", CpuAllocator.Values), () => CpuAllocator.PlatformDefaultText,
             raw => CpuAllocator.Parse(raw) ?? CpuAllocator.PlatformDefault, v => CpuAllocator.Values[(int)v!]),
-        new(CpuAllocator.CapVariable, CpuAllocator.CapAllowed, () => $"1/{CpuAllocator.DefaultCapDivisor} of the memory, {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}",
-            raw => CpuAllocator.ParseCap(raw, CpuAllocator.MemoryLimit), v => CpuAllocator.Mib((long)v!)),
+        new(CpuAllocator.CapVariable, CpuAllocator.CapAllowed, () =>
+                $"1/{CpuAllocator.CacheCapDivisor} of the memory under cache ({CpuAllocator.Mib(CpuAllocator.DefaultCap(CpuAllocatorMode.Cache, CpuAllocator.MemoryLimit))}), 1/{CpuAllocator.DefaultCapDivisor} under capped ({CpuAllocator.Mib(CpuAllocator.DefaultCap(CpuAllocatorMode.Capped, CpuAllocator.MemoryLimit))})",
+            raw => CpuAllocator.ParseCap(raw, CpuAllocator.MemoryLimit), v => v is long cap ? CpuAllocator.Mib(cap) : "the mode's default"),
         new(HugePages.Variable, string.Join(", ", HugePages.Values), () => $"off (on needs the kernel's transparent huge pages: {HugePages.KernelMode ?? "none"} here)",
             raw => HugePages.Parse(raw, HugePages.KernelMode), v => (bool)v! ? "on" : "off"),
         new(TorchRuntime.LibTorchVariable, "a libtorch lib folder (e.g. <python site-packages>/torch/lib)", () => "the packaged libtorch",
@@ -107,10 +108,10 @@ public sealed class MtSnnSettings
     public int CpuVectorBits => Get<int>(CpuNeuronKernel.VectorBitsVariable);
     /// <summary><c>MTSNN_CUDA_BACKWARD</c>: what the CUDA kernel keeps for its backward when the caller does not say.</summary>
     public BackwardState CudaBackward => Get<BackwardState>(CudaBackwardPolicy.Variable);
-    /// <summary><c>MTSNN_MALLOC</c>: the glibc allocator policy (default capped on glibc, system elsewhere).</summary>
+    /// <summary><c>MTSNN_MALLOC</c>: the CPU allocator policy (default: <see cref="CpuAllocator.PlatformDefaultText"/>).</summary>
     public CpuAllocatorMode Allocator => Get<CpuAllocatorMode>(CpuAllocator.Variable);
-    /// <summary><c>MTSNN_MALLOC_CAP</c>: the retained-memory cap of <see cref="CpuAllocatorMode.Capped"/> in bytes.</summary>
-    public long AllocatorCap => Get<long>(CpuAllocator.CapVariable);
+    /// <summary><c>MTSNN_MALLOC_CAP</c>: the cap in bytes of <see cref="CpuAllocatorMode.Cache"/> and <see cref="CpuAllocatorMode.Capped"/>, or null for the mode's default (<see cref="CpuAllocator.DefaultCap"/>).</summary>
+    public long? AllocatorCap => Get<long?>(CpuAllocator.CapVariable);
     /// <summary><c>MTSNN_HUGEPAGES</c>: whether libtorch's large CPU blocks ask for transparent huge pages (default off).</summary>
     public bool UseHugePages => Get<bool>(HugePages.Variable);
     /// <summary><c>MTSNN_LIBTORCH</c>: a libtorch folder to load instead of the packaged one, or null.</summary>

@@ -28,7 +28,8 @@ public class CpuAllocatorTests
     [InlineData("retain", CpuAllocatorMode.Retain)]
     [InlineData(" Retain ", CpuAllocatorMode.Retain)]
     [InlineData("system", CpuAllocatorMode.System)]
-    public void Parse_accepts_capped_retain_and_system(string? setting, CpuAllocatorMode? expected) =>
+    [InlineData("cache", CpuAllocatorMode.Cache)]
+    public void Parse_accepts_capped_retain_system_and_cache(string? setting, CpuAllocatorMode? expected) =>
         Assert.Equal(expected, CpuAllocator.Parse(setting));
 
     [Theory]
@@ -39,18 +40,28 @@ public class CpuAllocatorTests
     public void Parse_rejects_anything_else_with_one_line_naming_the_allowed_values(string setting)
     {
         var e = Assert.Throws<NativeRuntimeException>(() => CpuAllocator.Parse(setting));
-        Assert.Equal($"invalid MTSNN_MALLOC '{setting}' (allowed: capped, retain, system)", e.Message);
+        Assert.Equal($"invalid MTSNN_MALLOC '{setting}' (allowed: capped, retain, system, cache)", e.Message);
     }
 
-    [GlibcFact]
-    public void Unset_means_capped_on_glibc_and_the_cap_is_a_16th_of_the_memory()
+    [Fact]
+    public void Unset_means_the_cache_on_linux_x64_with_a_quarter_of_the_memory_as_its_cap()
     {
-        Assert.True(CpuAllocator.IsGlibc);
+        if (!CpuCache.Built) return;   // elsewhere the default is capped (glibc) or system; the cache is not built there
         var r = MtSnn.Tests.Reliability.CliProcess.Run(["doctor"], Path.GetTempPath()); // a real process, every MTSNN_ setting cleared
         Assert.True(r.ExitCode == 0, r.ToString());
         var line = Assert.Single(r.StdOut.Split('\n'), l => l.StartsWith("allocator:", StringComparison.Ordinal));
-        Assert.Contains($"freed memory retained up to {CpuAllocator.Mib(CpuAllocator.MemoryLimit / 16)} (1/16 of {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}; MTSNN_MALLOC_CAP overrides)", line);
-        Assert.Contains("MTSNN_MALLOC=capped, the default", line);
+        Assert.Contains($"from MtSnn's size-class cache, freed blocks kept up to {CpuAllocator.Mib(CpuAllocator.MemoryLimit / 4)} (1/4 of {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}; MTSNN_MALLOC_CAP overrides)", line);
+        Assert.Contains("MTSNN_MALLOC=cache, the default", line);
+    }
+
+    [GlibcFact]
+    public void Capped_keeps_a_16th_of_the_memory_by_default()
+    {
+        var r = MtSnn.Tests.Reliability.CliProcess.Run(["doctor"], Path.GetTempPath(), new Dictionary<string, string> { ["MTSNN_MALLOC"] = "capped" });
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var line = Assert.Single(r.StdOut.Split('\n'), l => l.StartsWith("allocator:", StringComparison.Ordinal));
+        Assert.Contains($"glibc, freed memory retained up to {CpuAllocator.Mib(CpuAllocator.MemoryLimit / 16)} (1/16 of {CpuAllocator.Mib(CpuAllocator.MemoryLimit)}; MTSNN_MALLOC_CAP overrides)", line);
+        Assert.Contains("(MTSNN_MALLOC=capped)", line);
     }
 
     [Theory]
@@ -66,16 +77,18 @@ public class CpuAllocatorTests
     [GlibcFact]
     public void Doctor_prints_the_cap_that_MTSNN_MALLOC_CAP_sets()
     {
-        var r = MtSnn.Tests.Reliability.CliProcess.Run(["doctor"], Path.GetTempPath(), new Dictionary<string, string> { ["MTSNN_MALLOC_CAP"] = "300M" });
+        var r = MtSnn.Tests.Reliability.CliProcess.Run(["doctor"], Path.GetTempPath(), new Dictionary<string, string> { ["MTSNN_MALLOC"] = "capped", ["MTSNN_MALLOC_CAP"] = "300M" });
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("allocator:   glibc, freed memory retained up to 300 MiB (MTSNN_MALLOC_CAP=300M), checked every 100 ms", r.StdOut);
+        if (!CpuCache.Built) return;
+        var c = MtSnn.Tests.Reliability.CliProcess.Run(["doctor"], Path.GetTempPath(), new Dictionary<string, string> { ["MTSNN_MALLOC_CAP"] = "300M" });
+        Assert.True(c.ExitCode == 0, c.ToString());
+        Assert.Contains("from MtSnn's size-class cache, freed blocks kept up to 300 MiB (MTSNN_MALLOC_CAP=300M); ", c.StdOut);
     }
 
     private const long Gib = 1L << 30;
 
     [Theory]
-    [InlineData(null, 16 * Gib / 16)]
-    [InlineData(" ", 16 * Gib / 16)]
     [InlineData("1048576", 1L << 20)]
     [InlineData("800M", 800L << 20)]
     [InlineData("800m", 800L << 20)]
@@ -86,6 +99,16 @@ public class CpuAllocatorTests
     [InlineData("100%", 16 * Gib)]
     public void ParseCap_reads_bytes_suffixes_and_percentages(string? setting, long expected) =>
         Assert.Equal(expected, CpuAllocator.ParseCap(setting, 16 * Gib));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(" ")]
+    public void An_unset_cap_is_the_modes_default_a_quarter_of_the_memory_for_the_cache_a_sixteenth_for_capped(string? setting)
+    {
+        Assert.Null(CpuAllocator.ParseCap(setting, 16 * Gib));
+        Assert.Equal(4 * Gib, CpuAllocator.DefaultCap(CpuAllocatorMode.Cache, 16 * Gib));
+        Assert.Equal(Gib, CpuAllocator.DefaultCap(CpuAllocatorMode.Capped, 16 * Gib));
+    }
 
     [Theory]
     [InlineData("0")]

@@ -29,6 +29,8 @@ public class NativeLoadScenarioTests
     {
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("tensors:     ok", r.StdOut);
+        // the default allocator is the size-class cache wherever this build has it: its library travelled with the app
+        if (CpuCache.Built) Assert.Contains("allocator:   libtorch's CPU blocks of 256 KiB or more from MtSnn's size-class cache", r.StdOut);
         bool systemHasVersion = LibStdCxxInfo.Probe()!.Versions.Contains(ShimRepair.MissingVersion);
         if (systemHasVersion)
         {
@@ -159,6 +161,7 @@ public class NativeLoadScenarioTests
             Assert.DoesNotContain("Package Description", nuspec);
             Assert.Contains("<repository type=\"git\" url=\"https://github.com/mtsnn/mtsnn\"", nuspec);
             if (project == "MtSnn") Assert.Contains($"<dependency id=\"MtSnn.Runtime\" version=\"{ThisVersion()}\"", nuspec);
+            if (project == "MtSnn") Assert.Contains(zip.Entries, e => e.FullName == "runtimes/linux-x64/native/libmtsnn_cpu_cache.so");
         }
         var env = Env(tmp);
         env["NUGET_PACKAGES"] = tmp["nuget"];
@@ -174,6 +177,7 @@ public class NativeLoadScenarioTests
             var node = new MultiThresholdNode(new NeuronOptions { Dynamics = Dynamics.IF, Mode = FiringMode.Cascade, Levels = 2 });
             using var scope = NewDisposeScope();
             Console.WriteLine($"sum {node.forward(full(new long[] { 1, 1, 3 }, 1.5f)).sum().item<float>()}");
+            Console.WriteLine($"cache {MtSnn.Native.CpuCache.IsCurrent}");
             """);
         // the local feed next to the user's own sources (TorchSharp comes from there)
         File.WriteAllText(tmp["app/nuget.config"], $"""<?xml version="1.0" encoding="utf-8"?><configuration><packageSources><add key="local" value="{tmp["feed"]}" /></packageSources></configuration>""");
@@ -183,6 +187,7 @@ public class NativeLoadScenarioTests
         Assert.True(run.ExitCode == 0, run.ToString());
         // IF: H = 1.5 >= theta_1 = 1 fires level 1 (lambda 1), the residual 0.5 >= theta_2 = 0.5 fires level 2 (lambda 0.5): O = 1.5 per neuron
         Assert.Contains("sum 4.5", run.StdOut);
+        Assert.Contains("cache True", run.StdOut);   // the package's runtimes/linux-x64/native cache library was found and installed
         Assert.DoesNotContain("mtsnn: notice", run.StdOut);
         // the README's RID choice: with a RuntimeIdentifier only that platform's libtorch lands in bin/
         var bin = Directory.GetFiles(tmp["app/bin"], "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();

@@ -34,7 +34,7 @@ public class MtSnnSettingsTests
         Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 512 : 256, s.CpuVectorBits);
         Assert.Equal(BackwardState.StoreH, s.CudaBackward);
         Assert.Equal(CpuAllocator.PlatformDefault, s.Allocator);
-        Assert.Equal(CpuAllocator.MemoryLimit / CpuAllocator.DefaultCapDivisor, s.AllocatorCap);
+        Assert.Null(s.AllocatorCap);   // the mode's default: CpuAllocator.DefaultCap
         Assert.Equal(MtSnnSettings.UserCacheRoot(), s.CacheRoot);
         Assert.Null(s.LibTorchDir);
         Assert.Null(s.DataRoot);
@@ -74,7 +74,7 @@ public class MtSnnSettingsTests
         { "MTSNN_NEURON_BACKEND", "bogus", "invalid MTSNN_NEURON_BACKEND 'bogus' (allowed: auto, reference, fused)" },
         { "MTSNN_CPU_VECTOR_BITS", "7", "invalid MTSNN_CPU_VECTOR_BITS '7' (allowed: 256, 512)" },
         { "MTSNN_CUDA_BACKWARD", "fast", "invalid MTSNN_CUDA_BACKWARD 'fast' (allowed: store, recompute, auto)" },
-        { "MTSNN_MALLOC", "keep", "invalid MTSNN_MALLOC 'keep' (allowed: capped, retain, system)" },
+        { "MTSNN_MALLOC", "keep", "invalid MTSNN_MALLOC 'keep' (allowed: capped, retain, system, cache)" },
         { "MTSNN_MALLOC_CAP", "lots", "invalid MTSNN_MALLOC_CAP 'lots' (allowed: " },
         { "MTSNN_HUGEPAGES", "maybe", "invalid MTSNN_HUGEPAGES 'maybe' (allowed: on, off)" },
     };
