@@ -127,14 +127,16 @@ public static partial class CpuAllocator
     public static string Description => CpuCache.Installed
         ? CacheDescription(CpuCache.Stats())
         : Guard is { } g
-        ? $"glibc, freed memory retained up to {Mib(g.Cap)} ({CapOrigin(CpuAllocatorMode.Capped)}), checked every {GuardInterval.TotalMilliseconds:0} ms, {g.Trims} trim(s) so far ({Variable}=capped)"
+        ? $"glibc, freed memory retained up to {Mib(g.Cap)} ({CapOrigin(CpuAllocatorMode.Capped)}), checked every {GuardInterval.TotalMilliseconds:0} ms, {g.Trims} trim(s) so far ({Variable}=capped{DefaultNote(CpuAllocatorMode.Capped)})"
         : Retained
             ? $"glibc, freed memory retained without a cap ({Variable}=retain)"
             : OperatingSystem.IsLinux() ? $"glibc default ({Variable}=system)" : $"C runtime default (no glibc; {Variable}=system)";
 
     private static string CacheDescription(CpuCacheStats s) =>
         $"libtorch's CPU blocks of {CpuCache.Threshold >> 10} KiB or more from MtSnn's size-class cache, freed blocks kept up to {Mib((long)s.Cap)} ({CapOrigin(CpuAllocatorMode.Cache)}); " +
-        $"{s.Hits} hit(s), {s.Misses} miss(es), peak {Mib((long)s.PeakLiveBytes)} live + {Mib((long)s.PeakCachedBytes)} cached, {Mib((long)s.PeakMappedBytes)} mapped ({Variable}=cache{(PlatformDefault == CpuAllocatorMode.Cache ? ", the default; 'system' opts out" : "")})";
+        $"{s.Hits} hit(s), {s.Misses} miss(es), peak {Mib((long)s.PeakLiveBytes)} live + {Mib((long)s.PeakCachedBytes)} cached, {Mib((long)s.PeakMappedBytes)} mapped ({Variable}=cache{DefaultNote(CpuAllocatorMode.Cache)})";
+
+    private static string DefaultNote(CpuAllocatorMode mode) => PlatformDefault == mode ? ", the default; 'system' opts out" : "";
 
     private static string CapOrigin(CpuAllocatorMode mode) => MtSnnSettings.Current[CapVariable].Raw is { } s && !string.IsNullOrWhiteSpace(s)
         ? $"{CapVariable}={s.Trim()}"

@@ -54,7 +54,7 @@ struct Header {
 };
 static_assert(sizeof(Header) <= kHeader, "the header must fit before the data");
 
-struct Stats {  // mirrored by CpuCacheStats in CpuAllocator.cs: 13 unsigned 64-bit fields
+struct Stats {  // mirrored by CpuCacheStats in CpuCache.cs: 13 unsigned 64-bit fields
   uint64_t live_bytes, peak_live_bytes, cached_bytes, peak_cached_bytes, mapped_bytes, peak_mapped_bytes;
   uint64_t hits, misses, maps, unmaps, small_allocs, cap, threshold;
 };
